@@ -1,0 +1,40 @@
+"""Writing audit events. Call inside the same transaction as the change being audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from prolotrack.audit.models import AuditEvent, Outcome
+from prolotrack.core.actor import Actor
+
+
+def audit_record(
+    *,
+    actor: Actor | None,
+    action: str,
+    clinic_id: int | None = None,
+    patient_id: int | None = None,
+    target: models.Model | None = None,
+    outcome: str = Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event. `detail` must hold no identifying text (no names, MRNs)."""
+    user = actor.user if actor is not None and actor.user.is_authenticated else None
+    object_id = ""
+    if target is not None:
+        object_id = str(getattr(target, "public_id", None) or target.pk)
+    return AuditEvent.objects.create(
+        user=user,
+        username=user.get_username() if user is not None else "",
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        action=action,
+        object_type=target._meta.label_lower if target is not None else "",
+        object_id=object_id,
+        outcome=outcome,
+        client_address=actor.client_address if actor is not None else "",
+        channel=actor.channel if actor is not None else "system",
+        detail=detail or {},
+    )

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from prolotrack.core.health import health
+
+urlpatterns = [
+    path("health/", health, name="health"),
+    path("admin/", admin.site.urls),
+    path("", include("prolotrack.web.urls")),
+]
