@@ -114,7 +114,9 @@ def patient_b(clinic_b: Clinic, clinician_b: User, make_patient: PatientFactory)
     return make_patient(clinic_b, clinician_b)
 
 
-def course_with_done_session(patient: Patient, clinician: User) -> tuple[Course, Session, Injection]:
+def course_with_done_session(
+    patient: Patient, clinician: User
+) -> tuple[Course, Session, Injection]:
     """A Rabago-style course on the right knee with one done session and one IA injection."""
     start = timezone.localdate() - dt.timedelta(days=30)
     times = [

@@ -60,7 +60,7 @@ def clinics_for(user: User, roles: Collection[str]) -> list[Clinic]:
 
 def access_clinic(clinic_public_id: object, *, user: User, roles: Collection[str]) -> Clinic:
     """The clinic if the user holds one of `roles` there; otherwise NotFound or AccessDenied."""
-    clinic = Clinic.objects.filter(public_id=clinic_public_id).first()
+    clinic = Clinic.objects.filter(public_id=parse_public_id(clinic_public_id)).first()
     if clinic is None:
         raise NotFound("Not found.")
     require_role(user, clinic.id, roles)
@@ -86,7 +86,8 @@ def access_scoped(
     Missing objects and objects of clinics where the user has no membership both raise
     NotFound with the same message; a member whose role may not do this gets AccessDenied.
     """
-    found = queryset.filter(public_id=parse_public_id(public_id)).first()
+    key = parse_public_id(public_id)
+    found = queryset.filter(public_id=key).first()
     if found is None:
         raise NotFound("Not found.")
     require_role(user, found.clinic_id, roles)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ class ApplicationError(Exception):
 
 
 class NotFound(ApplicationError):
-    """Missing, or belonging to a clinic the acting user may not see: the two are indistinguishable."""
+    """Missing, or in a clinic the acting user may not see: the two look the same."""
 
 
 class AccessDenied(ApplicationError):

@@ -45,9 +45,7 @@ class Patient(VersionedModel):
         "medical record number",
         max_length=32,
         validators=[
-            RegexValidator(
-                r"^[A-Za-z0-9][A-Za-z0-9-]*$", "Use letters, digits and hyphens only."
-            )
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9-]*$", "Use letters, digits and hyphens only.")
         ],
     )
     given_name = models.CharField(max_length=100)
@@ -60,9 +58,7 @@ class Patient(VersionedModel):
         blank=True,
         validators=[RegexValidator(r"^\+?[0-9 ()-]{6,31}$", "Enter a valid phone number.")],
     )
-    knees = models.CharField(
-        "knees of interest", max_length=5, choices=KneesOfInterest.choices
-    )
+    knees = models.CharField("knees of interest", max_length=5, choices=KneesOfInterest.choices)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

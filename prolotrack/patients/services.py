@@ -73,7 +73,10 @@ def patient_create(*, actor: Actor, clinic: Clinic, **fields: Any) -> Patient:
         ) from None
     record_create(MedicalHistory(clinic=clinic, patient=patient))
     audit_record(
-        actor=actor, action="patient.create", clinic_id=clinic.id, patient_id=patient.id,
+        actor=actor,
+        action="patient.create",
+        clinic_id=clinic.id,
+        patient_id=patient.id,
         target=patient,
     )
     return patient
@@ -95,8 +98,12 @@ def patient_update(
     changed = record_update(locked, changes=changes, expected_version=expected_version)
     if changed:
         audit_record(
-            actor=actor, action="patient.update", clinic_id=locked.clinic_id,
-            patient_id=locked.id, target=locked, detail={"fields": changed},
+            actor=actor,
+            action="patient.update",
+            clinic_id=locked.clinic_id,
+            patient_id=locked.id,
+            target=locked,
+            detail={"fields": changed},
         )
     return locked
 
@@ -129,7 +136,10 @@ def weight_record(
         )
     )
     audit_record(
-        actor=actor, action="weight.create", clinic_id=patient.clinic_id, patient_id=patient.id,
+        actor=actor,
+        action="weight.create",
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
         target=weight,
     )
     return weight
@@ -159,8 +169,11 @@ def condition_add(
         )
     )
     audit_record(
-        actor=actor, action="condition.create", clinic_id=patient.clinic_id,
-        patient_id=patient.id, target=condition,
+        actor=actor,
+        action="condition.create",
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        target=condition,
     )
     return condition
 
@@ -170,14 +183,18 @@ def condition_update(
     *, actor: Actor, condition: KneeCondition, expected_version: int | None, **changes: Any
 ) -> KneeCondition:
     require_role(actor.user, condition.clinic_id, CLINICAL_WRITE_ROLES)
-    locked = KneeCondition.objects.select_for_update().select_related("patient").get(
-        id=condition.id
+    locked = (
+        KneeCondition.objects.select_for_update().select_related("patient").get(id=condition.id)
     )
     changed = record_update(locked, changes=changes, expected_version=expected_version)
     if changed:
         audit_record(
-            actor=actor, action="condition.update", clinic_id=locked.clinic_id,
-            patient_id=locked.patient_id, target=locked, detail={"fields": changed},
+            actor=actor,
+            action="condition.update",
+            clinic_id=locked.clinic_id,
+            patient_id=locked.patient_id,
+            target=locked,
+            detail={"fields": changed},
         )
     return locked
 
@@ -190,13 +207,19 @@ def history_update(
     unknown = set(changes) - set(HISTORY_FIELDS)
     if unknown:
         raise TypeError(f"Unknown history fields: {sorted(unknown)}")
-    locked = MedicalHistory.objects.select_for_update().select_related("patient").get(
-        patient_id=patient.id
+    locked = (
+        MedicalHistory.objects.select_for_update()
+        .select_related("patient")
+        .get(patient_id=patient.id)
     )
     changed = record_update(locked, changes=changes, expected_version=expected_version)
     if changed:
         audit_record(
-            actor=actor, action="history.update", clinic_id=patient.clinic_id,
-            patient_id=patient.id, target=locked, detail={"fields": changed},
+            actor=actor,
+            action="history.update",
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            target=locked,
+            detail={"fields": changed},
         )
     return locked

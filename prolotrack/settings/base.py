@@ -104,7 +104,9 @@ def database_from_environment() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "").strip()
     if not url:
         return sqlite_database(DATA_DIR / "prolotrack.sqlite3")
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    )
     return config
 
 
@@ -154,7 +156,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 # Demo accounts exist only when the demo clinic is loaded (`prolotrack demo` / `serve --demo`).
-DEMO_PASSWORD_DEFAULT = "prolotrack-demo-2026"
+DEMO_PASSWORD_DEFAULT = "prolotrack-demo-2026"  # noqa: S105 (documented demo-only password)
 
 LOGGING = {
     "version": 1,

@@ -4,5 +4,7 @@ import os
 
 from prolotrack.settings.base import *  # noqa: F403
 
-SECRET_KEY = os.environ.get("PROLOTRACK_SECRET_KEY") or "development-only-key-not-for-production-use"
+SECRET_KEY = (
+    os.environ.get("PROLOTRACK_SECRET_KEY") or "development-only-key-not-for-production-use"
+)
 DEBUG = os.environ.get("PROLOTRACK_DEBUG", "") == "1"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from prolotrack.core.models import VersionedModel
 from prolotrack.knowledge import injection_sites
@@ -17,6 +19,8 @@ from prolotrack.patients.models import Side
 # lidocaine 0-2 % (the strongest stock in use, clinical.md §2).
 MAX_DEXTROSE_PCT = Decimal("50")
 MAX_LIDOCAINE_PCT = Decimal("2")
+# Allows for a tablet whose clock runs a little ahead of the server's.
+PERFORMED_CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 
 
 class CourseStatus(models.TextChoices):
@@ -45,7 +49,9 @@ class Guidance(models.TextChoices):
 
 class Course(VersionedModel):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="courses")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="courses"
+    )
     side = models.CharField("knee", max_length=5, choices=Side.choices)
     protocol_reference = models.CharField(
         max_length=200, help_text="The published protocol this course follows."
@@ -111,9 +117,9 @@ class Session(VersionedModel):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.course_id and self.scheduled_at:
-            if self.scheduled_at.date() < self.course.start_date:
-                errors["scheduled_at"] = "The session is before the course's start date."
+        start = self.course.start_date if self.course_id else None
+        if start and self.scheduled_at and self.scheduled_at.date() < start:
+            errors["scheduled_at"] = "The session is before the course's start date."
         if self.status == SessionStatus.DONE:
             if self.performed_at is None:
                 errors["performed_at"] = "Record when a done session was performed."
@@ -121,9 +127,11 @@ class Session(VersionedModel):
                 errors["clinician"] = "Record the clinician who performed the session."
         elif self.performed_at is not None:
             errors["performed_at"] = "Only a done session has a performed time."
-        if self.performed_at and self.course_id:
-            if self.performed_at.date() < self.course.start_date:
+        if self.performed_at:
+            if start and self.performed_at.date() < start:
                 errors["performed_at"] = "The session is before the course's start date."
+            elif self.performed_at > timezone.now() + PERFORMED_CLOCK_TOLERANCE:
+                errors["performed_at"] = "A session cannot be performed in the future."
         if errors:
             raise ValidationError(errors)
 
@@ -174,7 +182,7 @@ class Injection(VersionedModel):
         site = injection_sites().get(self.site_code)
         if site is None:
             errors["site_code"] = "Choose a site from the injection site catalogue."
-        is_ia_site = site is not None and site.default_approach == Approach.INTRA_ARTICULAR
+        is_ia_site = site is not None and site.default_approach == "intra_articular"
         if site is not None and self.approach:
             if is_ia_site and self.approach != Approach.INTRA_ARTICULAR:
                 errors["approach"] = "An injection into the joint is intra-articular."

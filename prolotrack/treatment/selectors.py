@@ -11,9 +11,7 @@ from prolotrack.core.actor import Actor
 from prolotrack.treatment.models import Course, CourseStatus, Session
 
 
-def sessions_between(
-    *, actor: Actor, start: dt.datetime, end: dt.datetime
-) -> QuerySet[Session]:
+def sessions_between(*, actor: Actor, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
     """Sessions scheduled in [start, end) in the clinics whose schedule the user may see."""
     return (
         Session.objects.filter(

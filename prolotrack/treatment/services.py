@@ -30,7 +30,7 @@ INJECTION_FIELDS = (
     "dextrose_lot",
     "lidocaine_lot",
 )
-COURSE_TRANSITIONS = {
+COURSE_TRANSITIONS: dict[str, set[str]] = {
     CourseStatus.PLANNED: {CourseStatus.ACTIVE, CourseStatus.STOPPED},
     CourseStatus.ACTIVE: {CourseStatus.COMPLETED, CourseStatus.STOPPED},
     CourseStatus.COMPLETED: {CourseStatus.ACTIVE},
@@ -44,11 +44,16 @@ def _reject_unknown(changes: dict[str, Any], allowed: Sequence[str]) -> None:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")
 
 
-def _audit(actor: Actor, action: str, target: Course | Session | Injection, patient_id: int,
-           **detail: Any) -> None:
+def _audit(
+    actor: Actor, action: str, target: Course | Session | Injection, patient_id: int, **detail: Any
+) -> None:
     audit_record(
-        actor=actor, action=action, clinic_id=target.clinic_id, patient_id=patient_id,
-        target=target, detail=detail,
+        actor=actor,
+        action=action,
+        clinic_id=target.clinic_id,
+        patient_id=patient_id,
+        target=target,
+        detail=detail,
     )
 
 
@@ -98,9 +103,10 @@ def course_update(
             f"A {locked.get_status_display().lower()} course cannot become {new_status}.",
             field="status",
         )
-    if "start_date" in changes and locked.sessions.filter(
-        scheduled_at__date__lt=changes["start_date"]
-    ).exists():
+    if (
+        "start_date" in changes
+        and locked.sessions.filter(scheduled_at__date__lt=changes["start_date"]).exists()
+    ):
         raise ApplicationError(
             "Sessions are scheduled before this start date; move them first.", field="start_date"
         )
@@ -108,11 +114,19 @@ def course_update(
     cancelled = 0
     if "status" in changed and locked.status == CourseStatus.STOPPED:
         for session in locked.sessions.select_for_update().filter(status=SessionStatus.SCHEDULED):
-            record_update(session, changes={"status": SessionStatus.CANCELLED}, expected_version=None)
+            record_update(
+                session, changes={"status": SessionStatus.CANCELLED}, expected_version=None
+            )
             cancelled += 1
     if changed:
-        _audit(actor, "course.update", locked, locked.patient_id, fields=changed,
-               cancelled_sessions=cancelled)
+        _audit(
+            actor,
+            "course.update",
+            locked,
+            locked.patient_id,
+            fields=changed,
+            cancelled_sessions=cancelled,
+        )
     return locked
 
 
@@ -178,8 +192,8 @@ def injection_update(
 ) -> Injection:
     require_role(actor.user, injection.clinic_id, SESSION_DOCUMENT_ROLES)
     _reject_unknown(changes, INJECTION_FIELDS)
-    locked = Injection.objects.select_for_update().select_related("session__course").get(
-        id=injection.id
+    locked = (
+        Injection.objects.select_for_update().select_related("session__course").get(id=injection.id)
     )
     changed = record_update(locked, changes=changes, expected_version=expected_version)
     if changed:

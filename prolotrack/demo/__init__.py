@@ -1,0 +1,1 @@
+"""Loading the synthetic demo clinic (from prolotrack.domain.synthetic) into the database."""
