@@ -144,12 +144,13 @@ def session_schedule(
     *, actor: Actor, course: Course, scheduled_at: dt.datetime, notes: str = ""
 ) -> Session:
     require_role(actor.user, course.clinic_id, CLINICAL_WRITE_ROLES)
-    if course.status in (CourseStatus.STOPPED, CourseStatus.COMPLETED):
+    locked = Course.objects.select_for_update().get(id=course.id)
+    if locked.status in (CourseStatus.STOPPED, CourseStatus.COMPLETED):
         raise ApplicationError("Sessions cannot be added to a finished course.")
     session = record_create(
-        Session(clinic_id=course.clinic_id, course=course, scheduled_at=scheduled_at, notes=notes)
+        Session(clinic_id=locked.clinic_id, course=locked, scheduled_at=scheduled_at, notes=notes)
     )
-    _audit(actor, "session.create", session, course.patient_id)
+    _audit(actor, "session.create", session, locked.patient_id)
     return session
 
 
@@ -181,8 +182,9 @@ def session_update(
 def injection_add(*, actor: Actor, session: Session, **fields: Any) -> Injection:
     require_role(actor.user, session.clinic_id, SESSION_DOCUMENT_ROLES)
     _reject_unknown(fields, INJECTION_FIELDS)
-    injection = record_create(Injection(clinic_id=session.clinic_id, session=session, **fields))
-    _audit(actor, "injection.create", injection, session.course.patient_id)
+    locked = Session.objects.select_for_update().select_related("course").get(id=session.id)
+    injection = record_create(Injection(clinic_id=locked.clinic_id, session=locked, **fields))
+    _audit(actor, "injection.create", injection, locked.course.patient_id)
     return injection
 
 
