@@ -36,9 +36,11 @@ def demo(
     setup_django()
     from django.core.management import call_command
 
-    from prolotrack.demo.services import clinic_b_size, demo_load
+    from prolotrack.demo.services import clinic_b_size, demo_load, demo_loaded
 
     guarded(lambda: call_command("migrate", interactive=False, verbosity=0))
+    if demo_loaded():
+        fail("The demo clinic is already loaded in this database.")
     total = patients + clinic_b_size(patients)
     with Progress(
         TextColumn("[bold]Loading demo clinic"),
@@ -46,7 +48,7 @@ def demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=console,
-        transient=False,
+        transient=True,
     ) as bar:
         task = bar.add_task("patients", total=total)
         summary = guarded(

@@ -8,3 +8,5 @@ SECRET_KEY = (
     os.environ.get("PROLOTRACK_SECRET_KEY") or "development-only-key-not-for-production-use"
 )
 DEBUG = os.environ.get("PROLOTRACK_DEBUG", "") == "1"
+# Static files straight from the apps; `prolotrack serve` also collects them into the data dir.
+WHITENOISE_AUTOREFRESH = True

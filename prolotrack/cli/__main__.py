@@ -1,0 +1,3 @@
+from prolotrack.cli.main import run
+
+run()
