@@ -1,5 +1,7 @@
 """Tests: fast password hashing; the database comes from DATABASE_URL or a SQLite file."""
 
+import os
+
 from prolotrack.settings.base import *  # noqa: F403
 from prolotrack.settings.base import DATA_DIR, sqlite_database
 
@@ -7,8 +9,11 @@ SECRET_KEY = "test-only-secret-key-for-the-prolotrack-suite-not-secret"  # noqa:
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"] = sqlite_database(DATA_DIR / "test-prolotrack.sqlite3")  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-prolotrack.sqlite3")}  # noqa: F405
+    # A file (not :memory:) so the live server thread and the WAL settings are exercised; named
+    # per run so two test runs in one checkout do not share it (xdist adds a worker suffix).
+    _test_database = DATA_DIR / f"test-prolotrack-{os.getppid()}-{os.getpid()}.sqlite3"
+    DATABASES["default"] = sqlite_database(_test_database)  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_database)}  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
