@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 from django.db.utils import OperationalError
@@ -57,7 +58,7 @@ print(json.dumps(info))
 """
 
 
-def run_probe(tmp_path, **env: str) -> dict[str, object]:
+def run_probe(tmp_path, **env: str) -> dict[str, Any]:
     environment = cli_environment(
         tmp_path, DJANGO_SETTINGS_MODULE="prolotrack.settings.development", **env
     )

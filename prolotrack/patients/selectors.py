@@ -62,7 +62,9 @@ def patient_chart(*, actor: Actor, patient: Patient) -> PatientChart:
     """Everything the chart shows; front desk sees demographics and schedule only."""
     role = role_in(actor.user, patient.clinic_id) or ""
     show_clinical = role in CLINICAL_READ_ROLES
-    sessions = Session.objects.select_related("clinician").prefetch_related("injections")
+    sessions = Session.objects.all()
+    if show_clinical:  # front desk sees dates and statuses, never who injected what
+        sessions = sessions.select_related("clinician").prefetch_related("injections")
     courses = list(
         Course.objects.filter(patient=patient).prefetch_related(
             Prefetch("sessions", queryset=sessions)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
+from prolotrack.audit.services import audit_record
 from prolotrack.clinics.access import CLINICAL_READ_ROLES, SCHEDULE_READ_ROLES, clinic_ids_for
 from prolotrack.core.actor import Actor
-from prolotrack.treatment.models import Course, CourseStatus, Session
+from prolotrack.treatment.models import Course, CourseStatus, Injection, Session
 
 
 def sessions_between(*, actor: Actor, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
@@ -33,3 +34,33 @@ def courses_in_progress(*, actor: Actor) -> QuerySet[Course]:
         .select_related("patient")
         .order_by("start_date", "id")
     )
+
+
+def course_sessions(*, actor: Actor, course: Course) -> list[Session]:
+    """The course's sessions with their clinicians and injections; audited as a read."""
+    sessions = list(
+        course.sessions.select_related("clinician").prefetch_related(
+            Prefetch("injections", queryset=Injection.objects.order_by("id"))
+        )
+    )
+    audit_record(
+        actor=actor,
+        action="course.view",
+        clinic_id=course.clinic_id,
+        patient_id=course.patient_id,
+        target=course,
+    )
+    return sessions
+
+
+def session_injections(*, actor: Actor, session: Session) -> list[Injection]:
+    """The session's injections; audited as a read."""
+    injections = list(session.injections.order_by("id"))
+    audit_record(
+        actor=actor,
+        action="session.view",
+        clinic_id=session.clinic_id,
+        patient_id=session.course.patient_id,
+        target=session,
+    )
+    return injections

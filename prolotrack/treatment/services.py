@@ -162,7 +162,7 @@ def session_update(
     require_role(actor.user, session.clinic_id, SESSION_DOCUMENT_ROLES)
     _reject_unknown(changes, SESSION_FIELDS)
     locked = Session.objects.select_for_update().select_related("course").get(id=session.id)
-    if "clinician" in changes:
+    if "clinician" in changes and changes["clinician"] != locked.clinician:
         _check_clinician(changes["clinician"], locked.clinic_id)
     new_status = changes.get("status", locked.status)
     if new_status != SessionStatus.DONE and locked.injections.exists():

@@ -1,3 +1,37 @@
+"""Clinician pages. URLs carry opaque public ids only: never an MRN, a name or a birth date."""
+
 from django.urls import path
 
-urlpatterns: list[object] = []
+from prolotrack.web.views import auth, clinical, dashboard, partials, patients, treatment
+
+urlpatterns = [
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("patients/", patients.patient_list, name="patient_list"),
+    path("patients/new/", patients.patient_create, name="patient_create"),
+    path("patients/<uuid:patient_id>/", patients.patient_chart, name="patient_chart"),
+    path("patients/<uuid:patient_id>/edit/", patients.patient_edit, name="patient_edit"),
+    path("patients/<uuid:patient_id>/history/", clinical.history_edit, name="history_edit"),
+    path("patients/<uuid:patient_id>/weight/", clinical.weight_add, name="weight_add"),
+    path(
+        "patients/<uuid:patient_id>/conditions/new/",
+        clinical.condition_create,
+        name="condition_create",
+    ),
+    path("conditions/<uuid:condition_id>/edit/", clinical.condition_edit, name="condition_edit"),
+    path("patients/<uuid:patient_id>/courses/new/", treatment.course_create, name="course_create"),
+    path("courses/<uuid:course_id>/", treatment.course_detail, name="course_detail"),
+    path("courses/<uuid:course_id>/edit/", treatment.course_edit, name="course_edit"),
+    path("courses/<uuid:course_id>/sessions/new/", treatment.session_create, name="session_create"),
+    path("sessions/<uuid:session_id>/", treatment.session_detail, name="session_detail"),
+    path("sessions/<uuid:session_id>/edit/", treatment.session_edit, name="session_edit"),
+    path(
+        "sessions/<uuid:session_id>/injections/new/",
+        treatment.injection_create,
+        name="injection_create",
+    ),
+    path("injections/<uuid:injection_id>/edit/", treatment.injection_edit, name="injection_edit"),
+    path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
+    path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),
+]

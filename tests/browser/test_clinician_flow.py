@@ -26,6 +26,7 @@ def test_demo_clinician_searches_and_opens_a_chart(live_server):
     demo_load(patients=30, seed=42)
     patient = Patient.objects.get(mrn="A000001", clinic__slug="demo-a")
     condition = patient.conditions.first()
+    assert condition is not None
     other_clinic = Patient.objects.get(mrn="B000001", clinic__slug="demo-b")
     with chromium_page() as page:
         search_and_open_chart(page, live_server.url, patient, condition.icd10_code, other_clinic)

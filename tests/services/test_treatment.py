@@ -20,7 +20,7 @@ from prolotrack.treatment.services import (
     session_schedule,
     session_update,
 )
-from tests.conftest import actor
+from tests.conftest import actor, make_user
 
 IA_INJECTION = {
     "site_code": "intra_articular",
@@ -291,3 +291,19 @@ def test_every_treatment_service_is_not_found_for_another_clinic(course_a, clini
     session.refresh_from_db()
     injection.refresh_from_db()
     assert (course.notes, session.notes, injection.volume_ml) == ("", "", Decimal("6.00"))
+
+
+def test_session_keeps_a_clinician_who_left_the_clinic(course_a, clinician_a):
+    _, session, _ = course_a
+    membership = clinician_a.memberships.get()
+    membership.role = "clinic_admin"  # no longer a clinician; the record still names them
+    membership.save()
+    other = make_user("clinician-a2", session.course.clinic, "clinician")
+    updated = session_update(
+        actor=actor(other),
+        session=session,
+        expected_version=None,
+        clinician=clinician_a,
+        notes="Late note",
+    )
+    assert (updated.clinician, updated.notes) == (clinician_a, "Late note")

@@ -1,0 +1,58 @@
+"""The dashboard: a composition of the apps' selectors for the signed-in user's front page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from prolotrack.clinics.access import (
+    CLINICAL_READ_ROLES,
+    DEMOGRAPHIC_READ_ROLES,
+    DEMOGRAPHIC_WRITE_ROLES,
+    roles_by_clinic,
+)
+from prolotrack.clinics.models import Clinic
+from prolotrack.core.actor import Actor
+from prolotrack.patients.selectors import patients_for
+from prolotrack.treatment.models import Course, Session
+from prolotrack.treatment.selectors import courses_in_progress, sessions_between
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    session: Session
+    show_clinical: bool
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    clinics: list[Clinic]
+    today: dt.date
+    schedule: list[ScheduleRow]
+    courses: list[Course]
+    patient_count: int
+    sees_patients: bool
+    sees_clinical: bool
+    can_register: bool
+
+
+def dashboard_for(*, actor: Actor, today: dt.date) -> Dashboard:
+    """The user's clinics, today's sessions (UTC day), courses in progress and counts."""
+    roles = roles_by_clinic(actor.user)
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=dt.UTC)
+    sessions = sessions_between(actor=actor, start=start, end=start + dt.timedelta(days=1))
+    sees_patients = any(role in DEMOGRAPHIC_READ_ROLES for role in roles.values())
+    sees_clinical = any(role in CLINICAL_READ_ROLES for role in roles.values())
+    return Dashboard(
+        clinics=list(Clinic.objects.filter(id__in=roles).order_by("name")),
+        today=today,
+        schedule=[
+            ScheduleRow(session, roles.get(session.clinic_id) in CLINICAL_READ_ROLES)
+            for session in sessions
+        ],
+        courses=list(courses_in_progress(actor=actor)) if sees_clinical else [],
+        patient_count=patients_for(actor=actor).count() if sees_patients else 0,
+        sees_patients=sees_patients,
+        sees_clinical=sees_clinical,
+        can_register=any(role in DEMOGRAPHIC_WRITE_ROLES for role in roles.values()),
+    )

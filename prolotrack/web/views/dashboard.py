@@ -1,0 +1,18 @@
+"""The start page: the user's clinics, today's schedule and courses in progress."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from prolotrack.web.actors import actor_for
+from prolotrack.web.errors import page
+from prolotrack.web.reads import dashboard_for
+
+
+@page("GET")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    # "Today" is the UTC day until sessions are shown in each clinic's time zone.
+    summary = dashboard_for(actor=actor_for(request), today=timezone.now().date())
+    return render(request, "web/dashboard.html", {"summary": summary})

@@ -1,0 +1,140 @@
+"""Helpers for the web tests: the clinic-A objects every id-taking page is tested against."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from prolotrack.clinics.models import User
+from prolotrack.patients.models import (
+    KneeCondition,
+    MedicalHistory,
+    Patient,
+    WeightMeasurement,
+)
+from prolotrack.treatment.models import Course, Injection, Session
+
+CLINICAL_MODELS = (Patient, MedicalHistory, KneeCondition, Course, Session, Injection)
+
+
+@dataclass(frozen=True)
+class ClinicAObjects:
+    patient: Patient
+    condition: KneeCondition
+    course: Course
+    session: Session
+    injection: Injection
+    clinician: User
+
+
+@pytest.fixture
+def objects_a(patient_a, course_a, clinician_a) -> ClinicAObjects:
+    course, session, injection = course_a
+    course.refresh_from_db()  # its first done session made it active
+    condition = patient_a.conditions.get()
+    return ClinicAObjects(patient_a, condition, course, session, injection, clinician_a)
+
+
+def logged_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def snapshot() -> dict[str, Any]:
+    """Every clinical row's id and version, and the weight rows: equal means nothing changed."""
+    state: dict[str, Any] = {
+        model.__name__: sorted(model.objects.values_list("id", "version"))
+        for model in CLINICAL_MODELS
+    }
+    state["WeightMeasurement"] = sorted(WeightMeasurement.objects.values_list("id", flat=True))
+    return state
+
+
+def local_input(moment: dt.datetime) -> str:
+    """A datetime as a datetime-local input sends it (UTC is the current time zone)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def demographics(patient: Patient, **changes: Any) -> dict[str, Any]:
+    data = {
+        "mrn": patient.mrn,
+        "given_name": patient.given_name,
+        "family_name": patient.family_name,
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "sex": patient.sex,
+        "email": patient.email,
+        "phone": patient.phone,
+        "knees": patient.knees,
+        "version": patient.version,
+    }
+    data.update(changes)
+    return data
+
+
+def injection_data(**changes: Any) -> dict[str, Any]:
+    data = {
+        "site_code": "mcl_femoral",
+        "approach": "extra_articular",
+        "guidance": "palpation",
+        "needle_gauge": "27",
+        "volume_ml": "1.00",
+        "dextrose_pct": "15",
+        "lidocaine_pct": "0.2",
+        "dextrose_lot": "D50-24A117",
+        "lidocaine_lot": "",
+    }
+    data.update(changes)
+    return data
+
+
+def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
+    """A POST body that the page accepts from a clinician of clinic A (each would change data)."""
+    today = timezone.localdate()
+    session = objects.session
+    later = timezone.now() + dt.timedelta(days=7)
+    bodies: dict[str, dict[str, Any]] = {
+        "patient_edit": demographics(objects.patient, given_name="Changed"),
+        "history_edit": {"diabetes": "on", "version": objects.patient.history.version},
+        "weight_add": {"weight_kg": "72.5", "measured_on": today.isoformat()},
+        "condition_create": {"side": "left", "icd10_code": "M17.12", "kl_grade": "3"},
+        "condition_edit": {
+            "side": "right",
+            "icd10_code": "M17.0",
+            "kl_grade": "3",
+            "version": objects.condition.version,
+        },
+        "course_create": {
+            "side": "left",
+            "protocol_reference": "Rabago 2013",
+            "start_date": today.isoformat(),
+        },
+        "course_edit": {
+            "protocol_reference": "Rabago 2013, modified",
+            "start_date": objects.course.start_date.isoformat(),
+            "status": objects.course.status,
+            "version": objects.course.version,
+        },
+        "session_create": {"scheduled_at": local_input(later)},
+        "session_edit": {
+            "scheduled_at": local_input(session.scheduled_at),
+            "status": "done",
+            "performed_at": local_input(session.performed_at or later),
+            "clinician": str(objects.clinician.public_id),
+            "notes": "Tolerated well.",
+            "version": session.version,
+        },
+        "injection_create": injection_data(),
+        "injection_edit": injection_data(
+            site_code="intra_articular",
+            approach="intra_articular",
+            volume_ml="7.00",
+            version=objects.injection.version,
+        ),
+    }
+    return bodies[url_name]

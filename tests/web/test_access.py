@@ -1,0 +1,215 @@
+"""Who may open which page: login, clinic isolation (404), and roles (403)."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from prolotrack.web.urls import urlpatterns
+from tests.web.conftest import logged_in, snapshot, valid_post
+
+# Every page that takes an object id: (url name, id parameter, object, methods).
+# A page added to web/urls.py with an id must get a row here (test_every_id_page_is_in_the_table).
+OBJECT_PAGES = [
+    ("patient_chart", "patient_id", "patient", ("GET",)),
+    ("patient_edit", "patient_id", "patient", ("GET", "POST")),
+    ("history_edit", "patient_id", "patient", ("GET", "POST")),
+    ("weight_add", "patient_id", "patient", ("GET", "POST")),
+    ("condition_create", "patient_id", "patient", ("GET", "POST")),
+    ("condition_edit", "condition_id", "condition", ("GET", "POST")),
+    ("course_create", "patient_id", "patient", ("GET", "POST")),
+    ("course_detail", "course_id", "course", ("GET",)),
+    ("course_edit", "course_id", "course", ("GET", "POST")),
+    ("session_create", "course_id", "course", ("GET", "POST")),
+    ("session_detail", "session_id", "session", ("GET",)),
+    ("session_edit", "session_id", "session", ("GET", "POST")),
+    ("injection_create", "session_id", "session", ("GET", "POST")),
+    ("injection_edit", "injection_id", "injection", ("GET", "POST")),
+]
+CASES = [
+    pytest.param(name, parameter, key, method, id=f"{name}-{method}")
+    for name, parameter, key, methods in OBJECT_PAGES
+    for method in methods
+]
+POST_PAGES = [
+    pytest.param(name, parameter, key, id=name)
+    for name, parameter, key, methods in OBJECT_PAGES
+    if "POST" in methods
+]
+# Front desk may open these for a patient of their own clinic; every other object page is 403.
+FRONT_DESK_PAGES = {"patient_chart", "patient_edit"}
+PUBLIC_PAGES = {"login", "logout"}
+
+
+def object_url(objects, name: str, parameter: str, key: str) -> str:
+    return reverse(name, kwargs={parameter: getattr(objects, key).public_id})
+
+
+def send(client, method: str, url: str, name: str, objects):
+    """GET the page, or POST it a body that would change data if access were not checked."""
+    return client.get(url) if method == "GET" else client.post(url, valid_post(name, objects))
+
+
+def test_every_id_page_is_in_the_table():
+    in_table = {name for name, *_ in OBJECT_PAGES}
+    with_ids = {
+        pattern.name
+        for pattern in urlpatterns
+        if isinstance(pattern, URLPattern) and pattern.pattern.converters
+    }
+    assert with_ids - in_table == set(), "add these pages to OBJECT_PAGES"
+    assert in_table - with_ids == set(), "these rows name no page with an id"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [p for p in urlpatterns if isinstance(p, URLPattern) and p.name not in PUBLIC_PAGES],
+    ids=lambda p: p.name,
+)
+def test_anonymous_get_redirects_to_login(client, db, pattern):
+    kwargs = {parameter: uuid.uuid4() for parameter in pattern.pattern.converters}
+    url = reverse(pattern.name, kwargs=kwargs)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={quote(url)}"
+
+
+@pytest.mark.parametrize(("name", "parameter", "key", "method"), CASES)
+def test_other_clinic_gets_404_and_nothing_changes(
+    objects_a, clinician_b, name, parameter, key, method
+):
+    client = logged_in(clinician_b)
+    url = object_url(objects_a, name, parameter, key)
+    before = snapshot()
+    response = send(client, method, url, name, objects_a)
+    assert response.status_code == 404
+    assert "404.html" in [t.name for t in response.templates]
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("name", "parameter", "key"), POST_PAGES)
+def test_the_same_post_by_own_clinic_is_accepted(objects_a, name, parameter, key):
+    """The 404 above is about access: the very same POST works for clinic A's clinician."""
+    client = logged_in(objects_a.clinician)
+    before = snapshot()
+    response = client.post(object_url(objects_a, name, parameter, key), valid_post(name, objects_a))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert snapshot() != before
+
+
+@pytest.mark.parametrize(("name", "parameter", "key", "method"), CASES)
+def test_missing_id_is_the_same_404_as_another_clinics(
+    objects_a, clinician_b, name, parameter, key, method
+):
+    client = logged_in(clinician_b)
+    foreign = client.generic(method, object_url(objects_a, name, parameter, key))
+    missing = client.generic(method, reverse(name, kwargs={parameter: uuid.uuid4()}))
+    assert missing.status_code == foreign.status_code == 404
+    assert [t.name for t in missing.templates] == [t.name for t in foreign.templates]
+
+
+@pytest.mark.parametrize(("name", "parameter", "key", "method"), CASES)
+def test_front_desk_gets_demographics_only(objects_a, front_desk_a, name, parameter, key, method):
+    client = logged_in(front_desk_a)
+    url = object_url(objects_a, name, parameter, key)
+    before = snapshot()
+    response = send(client, method, url, name, objects_a)
+    if name in FRONT_DESK_PAGES:
+        assert response.status_code == (200 if method == "GET" else 302)
+    else:
+        assert response.status_code == 403
+        assert "403.html" in [t.name for t in response.templates]
+        assert snapshot() == before
+
+
+def test_front_desk_chart_shows_no_clinical_details(objects_a, front_desk_a):
+    response = logged_in(front_desk_a).get(
+        reverse("patient_chart", kwargs={"patient_id": objects_a.patient.public_id})
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert objects_a.patient.mrn in html
+    assert "Appointments" in html
+    for clinical in (
+        objects_a.condition.icd10_code,
+        objects_a.injection.site_label,
+        objects_a.injection.dextrose_lot,
+        objects_a.course.protocol_reference,
+        "Medical history",
+    ):
+        assert clinical not in html
+
+
+def test_front_desk_sees_the_patient_list(objects_a, front_desk_a):
+    response = logged_in(front_desk_a).get(reverse("patient_list"))
+    assert response.status_code == 200
+    assert objects_a.patient.family_name in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["patient_list", "patient_create"])
+def test_researcher_gets_403_on_patient_pages(researcher_a, name):
+    response = logged_in(researcher_a).get(reverse(name))
+    assert response.status_code == 403
+
+
+def test_researcher_gets_403_on_the_chart(objects_a, researcher_a):
+    url = reverse("patient_chart", kwargs={"patient_id": objects_a.patient.public_id})
+    assert logged_in(researcher_a).get(url).status_code == 403
+
+
+def test_researcher_dashboard_says_patient_pages_are_not_for_their_role(researcher_a):
+    response = logged_in(researcher_a).get(reverse("dashboard"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "not available to your role" in html
+    assert 'href="/patients/"' not in html
+
+
+def test_clinic_admin_reads_clinical_pages_but_does_not_write(objects_a, admin_a):
+    client = logged_in(admin_a)
+    chart = client.get(reverse("patient_chart", kwargs={"patient_id": objects_a.patient.public_id}))
+    assert chart.status_code == 200
+    assert objects_a.condition.icd10_code in chart.content.decode()
+    assert "Edit history" not in chart.content.decode()
+    course = reverse("course_detail", kwargs={"course_id": objects_a.course.public_id})
+    assert client.get(course).status_code == 200
+    history = reverse("history_edit", kwargs={"patient_id": objects_a.patient.public_id})
+    assert client.get(history).status_code == 403
+
+
+def test_authenticated_pages_are_not_cached(objects_a):
+    client = logged_in(objects_a.clinician)
+    for url in (
+        reverse("dashboard"),
+        reverse("patient_list"),
+        reverse("patient_chart", kwargs={"patient_id": objects_a.patient.public_id}),
+    ):
+        assert client.get(url)["Cache-Control"] == "no-store"
+
+
+def test_login_with_password_goes_to_the_dashboard(client, clinician_a):
+    from tests.conftest import PASSWORD
+
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    response = client.post(reverse("login"), {"username": "clinician-a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_shows_the_form_again(client, clinician_a):
+    response = client.post(reverse("login"), {"username": "clinician-a", "password": "wrong"})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+
+
+def test_logout_is_post_only(clinician_a):
+    client = logged_in(clinician_a)
+    assert client.get(reverse("logout")).status_code == 405
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302

@@ -1,0 +1,144 @@
+"""Hot pages run a fixed number of queries, however much they show (no N+1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from prolotrack.treatment.models import SessionStatus
+from prolotrack.treatment.services import (
+    course_plan,
+    injection_add,
+    session_schedule,
+    session_update,
+)
+from tests.conftest import actor
+from tests.web.conftest import logged_in
+
+# Measured when written: chart 13 (session, user, patient, 2 x memberships, courses, sessions,
+# injections, audit insert, history, weight, conditions, header), list 7. Two spare each; the
+# equal-count comparisons below are what show there is no N+1.
+CHART_MAX_QUERIES = 15
+LIST_MAX_QUERIES = 9
+
+
+def add_documented_courses(patient, clinician, count: int) -> None:
+    """`count` courses of 3 done sessions with 2 injections each."""
+    start = timezone.localdate() - dt.timedelta(days=120)
+    for number in range(count):
+        first = dt.datetime.combine(start, dt.time(8 + number), tzinfo=dt.UTC)
+        times = [first + dt.timedelta(weeks=4 * w) for w in range(3)]
+        course = course_plan(
+            actor=actor(clinician),
+            patient=patient,
+            side=("right", "left")[number % 2],
+            protocol_reference=f"Protocol {number}",
+            start_date=start,
+            session_times=times,
+        )
+        for session in course.sessions.all():
+            done = session_update(
+                actor=actor(clinician),
+                session=session,
+                expected_version=session.version,
+                status=SessionStatus.DONE,
+                performed_at=session.scheduled_at,
+                clinician=clinician,
+            )
+            for site, approach in (
+                ("intra_articular", "intra_articular"),
+                ("mcl_femoral", "extra_articular"),
+            ):
+                injection_add(
+                    actor=actor(clinician),
+                    session=done,
+                    site_code=site,
+                    approach=approach,
+                    guidance="palpation",
+                    needle_gauge=27,
+                    volume_ml=Decimal("1.0"),
+                    dextrose_pct=Decimal("15"),
+                    lidocaine_pct=Decimal("0.2"),
+                )
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_chart_queries_do_not_grow_with_courses(
+    clinician_a, patient_a, django_assert_max_num_queries
+):
+    client = logged_in(clinician_a)
+    url = reverse("patient_chart", kwargs={"patient_id": patient_a.public_id})
+    add_documented_courses(patient_a, clinician_a, 1)
+    with_one = count_queries(client, url)
+    add_documented_courses(patient_a, clinician_a, 2)  # now 3 x 3 sessions x 2 injections
+    with django_assert_max_num_queries(CHART_MAX_QUERIES):
+        response = client.get(url)
+    assert response.content.decode().count("MCL, femoral insertion") == 9
+    assert count_queries(client, url) == with_one
+
+
+def test_course_page_queries_do_not_grow_with_sessions(clinician_a, patient_a):
+    add_documented_courses(patient_a, clinician_a, 1)
+    course = patient_a.courses.get()
+    client = logged_in(clinician_a)
+    url = reverse("course_detail", kwargs={"course_id": course.public_id})
+    few = count_queries(client, url)
+    for week in (20, 24, 28):
+        session_schedule(
+            actor=actor(clinician_a),
+            course=course,
+            scheduled_at=dt.datetime.combine(course.start_date, dt.time(9), tzinfo=dt.UTC)
+            + dt.timedelta(weeks=week),
+        )
+    assert count_queries(client, url) == few
+
+
+@pytest.mark.parametrize("patients", [3, 40])
+def test_patient_list_queries_are_bounded(
+    clinic_a, clinician_a, make_patient, django_assert_max_num_queries, patients
+):
+    for _ in range(patients):
+        make_patient(clinic_a, clinician_a)
+    client = logged_in(clinician_a)
+    client.post(reverse("patient_list"), {"query": "Family"})
+    with django_assert_max_num_queries(LIST_MAX_QUERIES):
+        response = client.get(reverse("patient_list"))
+    assert len(response.context["page_obj"].object_list) == min(patients, 25)
+
+
+def test_dashboard_queries_do_not_grow_with_todays_sessions(clinician_a, patient_a):
+    client = logged_in(clinician_a)
+    now = timezone.now().replace(hour=0, minute=0) + dt.timedelta(hours=1)
+    course = course_plan(
+        actor=actor(clinician_a),
+        patient=patient_a,
+        side="right",
+        protocol_reference="Rabago 2013",
+        start_date=now.date(),
+        session_times=[now],
+    )
+    one = count_queries(client, reverse("dashboard"))
+    course_plan(
+        actor=actor(clinician_a),
+        patient=patient_a,
+        side="left",
+        protocol_reference="Rabago 2013",
+        start_date=now.date(),
+        session_times=[now + dt.timedelta(hours=1), now + dt.timedelta(hours=2)],
+    )
+    response = client.get(reverse("dashboard"))
+    assert response.content.decode().count(patient_a.family_name) >= 3
+    assert count_queries(client, reverse("dashboard")) == one
+    assert course.pk
