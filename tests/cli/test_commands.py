@@ -132,3 +132,18 @@ def test_createuser_flow(run_cli, tmp_path):
             "WHERE u.username = 'dr-new' AND c.slug = 'demo-a'"
         ).fetchone()
     assert role == ("clinician",)
+
+
+def test_production_settings_pass_the_deploy_checklist(run_cli):
+    result = run_cli(
+        "manage",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        PROLOTRACK_ENV="production",
+        PROLOTRACK_SECRET_KEY="k" * 20 + "-a-long-random-production-key-for-the-check-" + "z" * 10,
+        PROLOTRACK_ALLOWED_HOSTS="clinic.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
