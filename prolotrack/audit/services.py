@@ -19,6 +19,8 @@ def audit_record(
     target: models.Model | None = None,
     outcome: str = Outcome.SUCCESS,
     detail: dict[str, Any] | None = None,
+    channel: str | None = None,
+    client_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event. `detail` must hold no identifying text (no names, MRNs)."""
     user = actor.user if actor is not None and actor.user.is_authenticated else None
@@ -34,7 +36,9 @@ def audit_record(
         object_type=target._meta.label_lower if target is not None else "",
         object_id=object_id,
         outcome=outcome,
-        client_address=actor.client_address if actor is not None else "",
-        channel=actor.channel if actor is not None else "system",
+        client_address=client_address
+        if client_address is not None
+        else (actor.client_address if actor is not None else ""),
+        channel=channel or (actor.channel if actor is not None else "system"),
         detail=detail or {},
     )

@@ -77,10 +77,12 @@ def main(
 
 
 def register() -> None:
-    from prolotrack.cli import commands, serve
+    from prolotrack.cli import commands, outcomes, score, serve
 
     commands.register(app)
     serve.register(app)
+    score.register(app)
+    outcomes.register(app)
 
 
 def run() -> None:

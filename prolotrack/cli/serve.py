@@ -51,7 +51,9 @@ def serve(
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ["DJANGO_SETTINGS_MODULE"])
     processes = [_start_gunicorn(host, port, workers, env)]
     if task_worker:
-        processes.append(subprocess.Popen([sys.executable, "-m", "django", "db_worker"], env=env))
+        processes.append(
+            subprocess.Popen([sys.executable, "-m", "prolotrack.cli", "worker"], env=env)
+        )
     typer.echo(f"prolotrack is serving on http://{host}:{port}/ (Ctrl+C stops it)")
     raise typer.Exit(code=_supervise(processes))
 

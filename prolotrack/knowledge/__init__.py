@@ -16,6 +16,10 @@ from prolotrack.knowledge.catalogue import (
     injection_sites,
     site_choices,
 )
+from prolotrack.knowledge.instruments import (
+    instrument_definition,
+    instrument_definitions,
+)
 
 __all__ = [
     "Approach",
@@ -31,5 +35,7 @@ __all__ = [
     "icd10_choices",
     "icd10_codes",
     "injection_sites",
+    "instrument_definition",
+    "instrument_definitions",
     "site_choices",
 ]

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "prolotrack.patients",
     "prolotrack.treatment",
     "prolotrack.audit",
+    "prolotrack.outcomes",
     "prolotrack.web",
 ]
 
@@ -119,6 +120,23 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Email (questionnaire invitations and reminders). Without PROLOTRACK_EMAIL_HOST nothing leaves
+# the machine (demo clinics still keep a copy in their in-app outbox).
+EMAIL_HOST = os.environ.get("PROLOTRACK_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("PROLOTRACK_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PROLOTRACK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PROLOTRACK_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("PROLOTRACK_EMAIL_TLS", "") == "1"
+EMAIL_TIMEOUT = 15
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.dummy.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("PROLOTRACK_EMAIL_FROM", "prolotrack@localhost")
+# The address patients' links point to.
+PROLOTRACK_BASE_URL = os.environ.get("PROLOTRACK_BASE_URL", "http://127.0.0.1:8000")
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

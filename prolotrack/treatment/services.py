@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from prolotrack.audit.services import audit_record
 from prolotrack.clinics.access import CLINICAL_WRITE_ROLES, SESSION_DOCUMENT_ROLES, require_role
@@ -86,7 +87,14 @@ def course_plan(
     for scheduled_at in session_times:
         record_create(Session(clinic_id=course.clinic_id, course=course, scheduled_at=scheduled_at))
     _audit(actor, "course.create", course, patient.id, sessions=len(session_times))
+    _plan_questionnaires(actor, course)
     return course
+
+
+def _plan_questionnaires(actor: Actor, course: Course) -> None:
+    from prolotrack.outcomes.services import administrations_plan
+
+    administrations_plan(actor=actor, course=course)
 
 
 @transaction.atomic
@@ -127,6 +135,10 @@ def course_update(
             fields=changed,
             cancelled_sessions=cancelled,
         )
+    if "status" in changed and locked.status == CourseStatus.STOPPED:
+        from prolotrack.outcomes.services import administrations_refresh
+
+        administrations_refresh(today=timezone.localdate(), course_id=locked.id)
     return locked
 
 
@@ -151,6 +163,7 @@ def session_schedule(
         Session(clinic_id=locked.clinic_id, course=locked, scheduled_at=scheduled_at, notes=notes)
     )
     _audit(actor, "session.create", session, locked.patient_id)
+    _plan_questionnaires(actor, locked)
     return session
 
 
@@ -175,6 +188,8 @@ def session_update(
         record_update(course, changes={"status": CourseStatus.ACTIVE}, expected_version=None)
     if changed:
         _audit(actor, "session.update", locked, course.patient_id, fields=changed)
+    if {"scheduled_at", "status"} & set(changed):
+        _plan_questionnaires(actor, course)
     return locked
 
 

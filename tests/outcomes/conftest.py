@@ -1,0 +1,3 @@
+from tests.cli.conftest import run_cli
+
+__all__ = ["run_cli"]
