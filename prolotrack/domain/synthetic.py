@@ -29,6 +29,11 @@ anaesthetic get lidocaine-free solutions (lidocaine_pct 0, lidocaine_lot "").
 Contact details are fictional: e-mail `given.family.<prefix><N>@example.org` (RFC 2606 domain,
 N = index + 1, the prefix keeps clinics apart) and phone `+1-AAA-555-01XX`, the NANP range
 reserved for fiction.
+
+Questionnaires (optional, `questionnaires=`): each course gets the administrations its schedule
+plans, with statuses, answer times and item answers drawn from a separate generator per
+patient, so a patient is otherwise identical with and without them (see
+`synthetic_questionnaires`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from prolotrack.domain import synthetic_data as data
+from prolotrack.domain.synthetic_questionnaires import (
+    QuestionnairePlan as QuestionnairePlan,
+)
+from prolotrack.domain.synthetic_questionnaires import (
+    SyntheticAdministration as SyntheticAdministration,
+)
+from prolotrack.domain.synthetic_questionnaires import questionnaire_rng, with_administrations
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +83,7 @@ class SyntheticCourse:
     status: str  # "planned" | "active" | "completed" | "stopped"
     stop_reason: str
     sessions: tuple[SyntheticSession, ...]
+    administrations: tuple[SyntheticAdministration, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +130,12 @@ class SyntheticPatient:
 
 
 def generate_patient(
-    *, index: int, seed: int, today: date, mrn_prefix: str = "A"
+    *,
+    index: int,
+    seed: int,
+    today: date,
+    mrn_prefix: str = "A",
+    questionnaires: QuestionnairePlan | None = None,
 ) -> SyntheticPatient:
     if index < 0:
         raise ValueError(f"index must be >= 0, got {index}")
@@ -133,7 +151,7 @@ def generate_patient(
     given_name = rng.choice(data.FEMALE_GIVEN_NAMES if sex == "female" else data.MALE_GIVEN_NAMES)
     family_name = rng.choice(data.FAMILY_NAMES)
     history = _history(rng, profile, sex, age_today, sides, today)
-    return SyntheticPatient(
+    patient = SyntheticPatient(
         index=index,
         mrn=f"{mrn_prefix}{index + 1:06d}",
         given_name=given_name,
@@ -149,21 +167,54 @@ def generate_patient(
         history=history,
         courses=_courses(rng, profile, sides, first_start, today, history),
     )
+    if questionnaires is None:
+        return patient
+    courses = with_administrations(
+        patient.courses,
+        plan=questionnaires,
+        rng=questionnaire_rng(seed=seed, mrn_prefix=mrn_prefix, index=index),
+        osteoarthritis=profile.key == data.OSTEOARTHRITIS,
+        today=today,
+    )
+    return replace(patient, courses=courses)
 
 
 def iter_cohort(
-    *, patients: int, seed: int, today: date, mrn_prefix: str = "A"
+    *,
+    patients: int,
+    seed: int,
+    today: date,
+    mrn_prefix: str = "A",
+    questionnaires: QuestionnairePlan | None = None,
 ) -> Iterator[SyntheticPatient]:
     if patients < 0:
         raise ValueError(f"patients must be >= 0, got {patients}")
     for index in range(patients):
-        yield generate_patient(index=index, seed=seed, today=today, mrn_prefix=mrn_prefix)
+        yield generate_patient(
+            index=index,
+            seed=seed,
+            today=today,
+            mrn_prefix=mrn_prefix,
+            questionnaires=questionnaires,
+        )
 
 
 def generate_cohort(
-    *, patients: int, seed: int, today: date, mrn_prefix: str = "A"
+    *,
+    patients: int,
+    seed: int,
+    today: date,
+    mrn_prefix: str = "A",
+    questionnaires: QuestionnairePlan | None = None,
 ) -> tuple[SyntheticPatient, ...]:
-    return tuple(iter_cohort(patients=patients, seed=seed, today=today, mrn_prefix=mrn_prefix))
+    cohort = iter_cohort(
+        patients=patients,
+        seed=seed,
+        today=today,
+        mrn_prefix=mrn_prefix,
+        questionnaires=questionnaires,
+    )
+    return tuple(cohort)
 
 
 # --- The patient ------------------------------------------------------------------------------
@@ -276,8 +327,8 @@ def _plan(
     profile: data.ConditionProfile,
 ) -> _Plan:
     days = _visit_days(rng, spec, start)
-    statuses = [_visit_status(rng, day, today) for day in days]
-    statuses, stop_reason = _maybe_stop(rng, days, statuses, today, profile)
+    statuses = [data.draw_visit_status(rng, day, today) for day in days]
+    statuses, stop_reason = data.maybe_stop(rng, days, statuses, today, profile)
     visits = tuple(
         SyntheticSession(
             scheduled_at=data.draw_clinic_time(rng, day),
@@ -287,7 +338,7 @@ def _plan(
         )
         for day, status in zip(days, statuses, strict=True)
     )
-    return _Plan(spec, visits, _course_status(days, statuses, today, stop_reason), stop_reason)
+    return _Plan(spec, visits, data.course_status(days, statuses, today, stop_reason), stop_reason)
 
 
 def _visit_days(rng: random.Random, spec: data.ProtocolSpec, start: date) -> list[date]:
@@ -302,47 +353,6 @@ def _visit_days(rng: random.Random, spec: data.ProtocolSpec, start: date) -> lis
         data.next_weekday(start + timedelta(days=offset + rng.randint(-3, 3)))
         for offset in offsets[1:]
     ]
-
-
-def _visit_status(rng: random.Random, day: date, today: date) -> str:
-    if day >= today:
-        return "scheduled"
-    roll = rng.random()
-    if roll < 0.05:
-        return "no_show"
-    return "cancelled" if roll < 0.08 else "done"
-
-
-def _maybe_stop(
-    rng: random.Random,
-    days: list[date],
-    statuses: list[str],
-    today: date,
-    profile: data.ConditionProfile,
-) -> tuple[list[str], str]:
-    """Stop ~5 % of courses after a past visit that followed a done one; later visits, past
-    or future, are cancelled."""
-    candidates = [
-        stop_at
-        for stop_at in range(1, len(days))
-        if days[stop_at - 1] < today and "done" in statuses[:stop_at]
-    ]
-    if not candidates or rng.random() >= 0.06:
-        return statuses, ""
-    stop_at = rng.choice(candidates)
-    osteoarthritis = profile.key == data.OSTEOARTHRITIS
-    reasons = data.OA_STOP_REASONS if osteoarthritis else data.STOP_REASONS
-    done = statuses[:stop_at].count("done")
-    reason = rng.choice(reasons).format(done=data.sessions_in_words(done))
-    return statuses[:stop_at] + ["cancelled"] * (len(days) - stop_at), reason
-
-
-def _course_status(days: list[date], statuses: list[str], today: date, stop_reason: str) -> str:
-    if stop_reason:
-        return "stopped"
-    if "done" not in statuses and days[0] >= today:
-        return "planned"
-    return "completed" if days[-1] < today else "active"
 
 
 def _knee_course(

@@ -371,3 +371,47 @@ def draw_clinic_time(rng: random.Random, day: date) -> datetime:
     """08:00-16:45 UTC in 15-minute slots (see the module docstring)."""
     hour, minute = rng.randint(8, 16), rng.choice((0, 15, 30, 45))
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+
+
+# --- Session statuses ---------------------------------------------------------------------------
+
+
+def draw_visit_status(rng: random.Random, day: date, today: date) -> str:
+    if day >= today:
+        return "scheduled"
+    roll = rng.random()
+    if roll < 0.05:
+        return "no_show"
+    return "cancelled" if roll < 0.08 else "done"
+
+
+def maybe_stop(
+    rng: random.Random,
+    days: list[date],
+    statuses: list[str],
+    today: date,
+    profile: ConditionProfile,
+) -> tuple[list[str], str]:
+    """Stop ~5 % of courses after a past visit that followed a done one; later visits, past
+    or future, are cancelled."""
+    candidates = [
+        stop_at
+        for stop_at in range(1, len(days))
+        if days[stop_at - 1] < today and "done" in statuses[:stop_at]
+    ]
+    if not candidates or rng.random() >= 0.06:
+        return statuses, ""
+    stop_at = rng.choice(candidates)
+    osteoarthritis = profile.key == OSTEOARTHRITIS
+    reasons = OA_STOP_REASONS if osteoarthritis else STOP_REASONS
+    done = statuses[:stop_at].count("done")
+    reason = rng.choice(reasons).format(done=sessions_in_words(done))
+    return statuses[:stop_at] + ["cancelled"] * (len(days) - stop_at), reason
+
+
+def course_status(days: list[date], statuses: list[str], today: date, stop_reason: str) -> str:
+    if stop_reason:
+        return "stopped"
+    if "done" not in statuses and days[0] >= today:
+        return "planned"
+    return "completed" if days[-1] < today else "active"
