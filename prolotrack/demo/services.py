@@ -11,6 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,7 +21,10 @@ from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import Clinic, Role, User
 from prolotrack.clinics.services import clinic_create, membership_grant, user_create
 from prolotrack.core.errors import ApplicationError
+from prolotrack.domain.instruments import score
 from prolotrack.domain.synthetic import SyntheticPatient, iter_cohort
+from prolotrack.domain.synthetic_questionnaires import QuestionnairePlan, default_questionnaire_plan
+from prolotrack.outcomes.models import Administration, Score
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
 from prolotrack.treatment.models import Course, Injection, Session
 
@@ -101,6 +105,7 @@ def demo_load(
             for slug, name in DEMO_CLINICS
         }
         users = _create_accounts(clinics)
+        plan = default_questionnaire_plan()
         counts = [0, 0, 0, 0]
         for slug, prefix, size in (
             ("demo-a", "A", patients),
@@ -111,9 +116,11 @@ def demo_load(
                 for a in DEMO_ACCOUNTS
                 if a.clinic_slug == slug and a.role == Role.CLINICIAN
             ]
-            cohort = iter_cohort(patients=size, seed=seed, today=day, mrn_prefix=prefix)
+            cohort = iter_cohort(
+                patients=size, seed=seed, today=day, mrn_prefix=prefix, questionnaires=plan
+            )
             for chunk in _chunks(cohort, CHUNK_SIZE):
-                written = _write_chunk(clinics[slug], clinicians, chunk)
+                written = _write_chunk(clinics[slug], clinicians, chunk, plan)
                 counts = [total + new for total, new in zip(counts, written, strict=True)]
                 if progress is not None:
                     progress(len(chunk))
@@ -160,7 +167,10 @@ def _chunks(items: Iterable[SyntheticPatient], size: int) -> Iterable[list[Synth
 
 
 def _write_chunk(
-    clinic: Clinic, clinicians: Sequence[User], cohort: list[SyntheticPatient]
+    clinic: Clinic,
+    clinicians: Sequence[User],
+    cohort: list[SyntheticPatient],
+    plan: QuestionnairePlan,
 ) -> tuple[int, int, int, int]:
     patients = Patient.objects.bulk_create(
         Patient(
@@ -246,7 +256,57 @@ def _write_chunk(
         for row, (_, s) in zip(sessions, visits, strict=True)
         for i in s.injections
     )
+    _write_questionnaires(clinic, courses, [course for _, course in planned], plan)
     return len(patients), len(courses), len(sessions), len(injections)
+
+
+def _write_questionnaires(
+    clinic: Clinic, courses: Sequence[Course], generated: Sequence[Any], plan: QuestionnairePlan
+) -> None:
+    """Administrations with their answers, and the scores of the completed ones."""
+    pairs = [(row, a) for row, c in zip(courses, generated, strict=True) for a in c.administrations]
+    administrations = Administration.objects.bulk_create(
+        Administration(
+            clinic=clinic,
+            patient_id=row.patient_id,
+            course=row,
+            side=a.side or "",
+            instrument_code=a.instrument,
+            time_point=a.time_point,
+            schedule_version=plan.schedule.version,
+            target_date=a.target_date,
+            due_from=a.due_from,
+            due_until=a.due_until,
+            status=a.status,
+            answers=dict(a.answers),
+            channel=a.channel,
+            started_at=a.completed_at,
+            completed_at=a.completed_at,
+            instrument_version=plan.definitions[a.instrument].version if a.completed_at else "",
+        )
+        for row, a in pairs
+    )
+    scores: list[Score] = []
+    for stored, (_, generated_row) in zip(administrations, pairs, strict=True):
+        if generated_row.completed_at is None:
+            continue
+        result = score(plan.definitions[stored.instrument_code], generated_row.answers)
+        scores.extend(
+            Score(
+                clinic=clinic,
+                administration=stored,
+                patient_id=stored.patient_id,
+                side=stored.side,
+                instrument_code=stored.instrument_code,
+                scale=scale,
+                value=value,
+                invalid_reason=result.invalid.get(scale, "")[:200],
+                definition_version=result.version,
+                computed_at=generated_row.completed_at,
+            )
+            for scale, value in result.scores.items()
+        )
+    Score.objects.bulk_create(scores, batch_size=2000)
 
 
 def _history_fields(patient: SyntheticPatient) -> dict[str, object]:

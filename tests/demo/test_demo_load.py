@@ -13,6 +13,7 @@ from prolotrack.clinics.models import Clinic, Membership, User
 from prolotrack.core.errors import ApplicationError
 from prolotrack.demo import services as demo
 from prolotrack.domain.synthetic import generate_cohort
+from prolotrack.outcomes.models import Administration, Score
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
 from prolotrack.treatment.models import Course, Injection, Session
 
@@ -110,11 +111,11 @@ def test_a_failure_half_way_leaves_nothing(db, monkeypatch):
     original = demo._write_chunk
     calls = []
 
-    def failing(clinic, clinicians, chunk):
+    def failing(clinic, clinicians, chunk, plan):
         calls.append(len(chunk))
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return original(clinic, clinicians, chunk)
+        return original(clinic, clinicians, chunk, plan)
 
     monkeypatch.setattr(demo, "CHUNK_SIZE", 4)
     monkeypatch.setattr(demo, "_write_chunk", failing)
@@ -140,7 +141,16 @@ def test_same_seed_same_clinic_content(db):
 
     demo.demo_load(patients=15, seed=11, today=TODAY)
     first = snapshot()
-    for model in (Injection, Session, Course, KneeCondition, WeightMeasurement, MedicalHistory):
+    for model in (
+        Score,
+        Administration,
+        Injection,
+        Session,
+        Course,
+        KneeCondition,
+        WeightMeasurement,
+        MedicalHistory,
+    ):
         model.objects.all().delete()
     from prolotrack.audit.models import AuditEvent
 
@@ -151,3 +161,21 @@ def test_same_seed_same_clinic_content(db):
     Clinic.objects.all().delete()
     demo.demo_load(patients=15, seed=11, today=TODAY)
     assert snapshot() == first
+
+
+def test_questionnaire_histories_are_loaded_with_their_scores(loaded):
+    from prolotrack.domain.instruments import score
+    from prolotrack.knowledge.instruments import instrument_definitions
+
+    completed = Administration.objects.filter(status="completed")
+    assert completed.exists()
+    open_or_missed = Administration.objects.exclude(status="completed")
+    assert all(not row.answers for row in open_or_missed)
+    definitions = instrument_definitions()
+    for administration in completed[:200]:
+        expected = score(definitions[administration.instrument_code], administration.answers)
+        stored = dict(administration.scores.values_list("scale", "value"))
+        assert stored == expected.scores
+        assert administration.instrument_version == expected.version
+    statuses = set(Administration.objects.values_list("status", flat=True))
+    assert {"completed", "scheduled"} <= statuses
