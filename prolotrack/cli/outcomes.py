@@ -18,6 +18,7 @@ from prolotrack.cli.main import fail, guarded, setup_django
 
 scores_app = typer.Typer(help="Questionnaire scores.", no_args_is_help=True)
 instruments_app = typer.Typer(help="Questionnaire instruments.", no_args_is_help=True)
+schedules_app = typer.Typer(help="Questionnaire schedules per clinic.", no_args_is_help=True)
 
 
 def worker(
@@ -95,7 +96,47 @@ def load_text(
     typer.echo(f"Loaded {count} item texts.")
 
 
+@schedules_app.command("set")
+def schedule_set(
+    clinic: Annotated[str, typer.Option(help="Short name (slug) of the clinic.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="A schedule in TOML, like knowledge/schedules/default.toml."),
+    ] = None,
+    default: Annotated[
+        bool, typer.Option("--default", help="Go back to the shipped default schedule.")
+    ] = False,
+) -> None:
+    """Give a clinic its own questionnaire schedule (time points, windows, instruments)."""
+    if (file is None) == (not default):
+        fail("give a schedule FILE or --default, not both")
+    definition = None
+    if file is not None:
+        import tomllib
+
+        try:
+            definition = tomllib.loads(file.read_text(encoding="utf-8"))
+        except OSError as error:
+            fail(f"cannot read {file}: {error.strerror}")
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            fail(f"{file} is not valid TOML: {error}")
+    setup_django()
+    from prolotrack.clinics.models import Clinic
+    from prolotrack.knowledge.catalogue import KnowledgeError
+    from prolotrack.outcomes.services import clinic_schedule_set
+
+    target = Clinic.objects.filter(slug=clinic).first()
+    if target is None:
+        fail(f"no clinic with the short name {clinic!r}")
+    try:
+        schedule = guarded(lambda: clinic_schedule_set(clinic_id=target.id, definition=definition))
+    except KnowledgeError as error:
+        fail(str(error))
+    typer.echo(f"Clinic {clinic} now uses schedule {schedule.name} ({schedule.version}).")
+
+
 def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.add_typer(scores_app, name="scores")
     app.add_typer(instruments_app, name="instruments")
+    app.add_typer(schedules_app, name="schedules")

@@ -14,7 +14,7 @@ from prolotrack.clinics.access import CLINICAL_WRITE_ROLES, require_role
 from prolotrack.core.actor import Actor
 from prolotrack.core.errors import ApplicationError
 from prolotrack.domain.instruments import InstrumentError, ScoreResult, score
-from prolotrack.domain.schedule import Schedule, plan_administrations
+from prolotrack.domain.schedule import Schedule, ScheduleError, check_schedule, plan_administrations
 from prolotrack.knowledge.instruments import instrument_definitions
 from prolotrack.knowledge.schedules import default_schedule, schedule_from_data
 from prolotrack.outcomes.models import (
@@ -35,6 +35,32 @@ def schedule_for_clinic(clinic_id: int) -> Schedule:
     if override is None:
         return default_schedule()
     return schedule_from_data(override.definition, origin=f"clinic {clinic_id} schedule")
+
+
+@transaction.atomic
+def clinic_schedule_set(*, clinic_id: int, definition: dict[str, Any] | None) -> Schedule:
+    """Give a clinic its own questionnaire schedule (None returns it to the default).
+
+    The definition is validated like the shipped one, and every instrument it names must exist.
+    Courses planned afterwards use it; existing administrations are not changed.
+    """
+    if definition is None:
+        ClinicSchedule.objects.filter(clinic_id=clinic_id).delete()
+        schedule = default_schedule()
+    else:
+        schedule = schedule_from_data(definition, origin="clinic schedule")
+        knee_specific = {code: d.knee_specific for code, d in instrument_definitions().items()}
+        try:
+            check_schedule(schedule, knee_specific)
+        except ScheduleError as error:
+            raise ApplicationError(str(error)) from None
+        ClinicSchedule.objects.update_or_create(
+            clinic_id=clinic_id, defaults={"definition": definition}
+        )
+    audit_record(
+        actor=None, action="schedule.set", clinic_id=clinic_id, detail={"version": schedule.version}
+    )
+    return schedule
 
 
 def _session_days(course: Course) -> list[dt.date]:

@@ -72,3 +72,26 @@ def test_recompute_and_worker_once(migrated):
     once = migrated("worker", "--once")
     assert once.returncode == 0, once.stderr
     assert set(json.loads(once.stdout.strip().splitlines()[-1])) == {"invited", "reminded"}
+
+
+def test_clinic_schedule_set_and_reset(migrated, tmp_path):
+    assert migrated("demo", "--patients", "1").returncode == 0
+    schedule = (
+        'name = "short"\nversion = "short-1"\nsource = "clinic"\nconfirmed = false\n'
+        '[[time_points]]\nkey = "baseline"\nanchor = "first_session"\noffset_days = 0\n'
+        'days_before = 7\ndays_after = 0\ninstruments = ["KOOS"]\n'
+    )
+    result = migrated("schedules", "set", "--clinic", "demo-a", write(tmp_path, "s.toml", schedule))
+    assert result.returncode == 0, result.stderr
+    assert "short-1" in result.stdout
+    unknown = schedule.replace('["KOOS"]', '["SF36"]')
+    bad = migrated("schedules", "set", "--clinic", "demo-a", write(tmp_path, "b.toml", unknown))
+    assert bad.returncode == 2
+    assert "SF36" in one_error_line(bad.stderr)
+    broken = migrated("schedules", "set", "--clinic", "demo-a", write(tmp_path, "c.toml", "x ="))
+    assert broken.returncode == 2
+    assert "TOML" in one_error_line(broken.stderr)
+    reset = migrated("schedules", "set", "--clinic", "demo-a", "--default")
+    assert reset.returncode == 0, reset.stderr
+    with sqlite3.connect(tmp_path / "data" / "prolotrack.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM outcomes_clinicschedule").fetchone() == (0,)

@@ -178,3 +178,50 @@ def test_other_clinic_and_front_desk_cannot_answer(due_koos, clinician_b, front_
         )
     due_koos.refresh_from_db()
     assert (due_koos.answers, due_koos.status) == ({}, "due")
+
+
+def test_a_clinic_schedule_replaces_the_default(patient_a, clinician_a, clinic_a):
+    services.clinic_schedule_set(
+        clinic_id=clinic_a.id,
+        definition={
+            "name": "nrs-only",
+            "version": "nrs-1",
+            "source": "clinic",
+            "confirmed": False,
+            "time_points": [
+                {
+                    "key": "baseline",
+                    "anchor": "first_session",
+                    "offset_days": 0,
+                    "days_before": 7,
+                    "days_after": 0,
+                    "instruments": ["KNEE_PAIN_NRS"],
+                }
+            ],
+        },
+    )
+    course = plan(patient_a, clinician_a, timezone.localdate() + dt.timedelta(days=20))
+    rows = list(
+        course.administrations.values_list("time_point", "instrument_code", "schedule_version")
+    )
+    assert rows == [("baseline", "KNEE_PAIN_NRS", "nrs-1")]
+    with pytest.raises(ApplicationError, match="SF36"):
+        services.clinic_schedule_set(
+            clinic_id=clinic_a.id,
+            definition={
+                "name": "x",
+                "version": "x",
+                "source": "c",
+                "confirmed": False,
+                "time_points": [
+                    {
+                        "key": "b",
+                        "anchor": "first_session",
+                        "offset_days": 0,
+                        "days_before": 1,
+                        "days_after": 0,
+                        "instruments": ["SF36"],
+                    }
+                ],
+            },
+        )
