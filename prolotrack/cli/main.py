@@ -77,12 +77,14 @@ def main(
 
 
 def register() -> None:
-    from prolotrack.cli import commands, outcomes, score, serve
+    from prolotrack.cli import commands, outcomes, respond, score, serve, solution
 
     commands.register(app)
     serve.register(app)
     score.register(app)
+    solution.register(app)
     outcomes.register(app)
+    respond.register(app)
 
 
 def run() -> None:
