@@ -8,11 +8,13 @@ invariants are tested in tests/domain and a test validates loaded rows with `ful
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +23,8 @@ from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import Clinic, Role, User
 from prolotrack.clinics.services import clinic_create, membership_grant, user_create
 from prolotrack.core.errors import ApplicationError
-from prolotrack.domain.instruments import score
+from prolotrack.domain.instruments import InstrumentDefinition
+from prolotrack.domain.instruments.batch import score_frame
 from prolotrack.domain.synthetic import SyntheticPatient, iter_cohort
 from prolotrack.domain.synthetic_questionnaires import QuestionnairePlan, default_questionnaire_plan
 from prolotrack.outcomes.models import Administration, Score
@@ -286,27 +289,48 @@ def _write_questionnaires(
         )
         for row, a in pairs
     )
+    completed = [
+        (stored, generated_row)
+        for stored, (_, generated_row) in zip(administrations, pairs, strict=True)
+        if generated_row.completed_at is not None
+    ]
     scores: list[Score] = []
-    for stored, (_, generated_row) in zip(administrations, pairs, strict=True):
-        if generated_row.completed_at is None:
-            continue
-        result = score(plan.definitions[stored.instrument_code], generated_row.answers)
-        scores.extend(
-            Score(
-                clinic=clinic,
-                administration=stored,
-                patient_id=stored.patient_id,
-                side=stored.side,
-                instrument_code=stored.instrument_code,
-                scale=scale,
-                value=value,
-                invalid_reason=result.invalid.get(scale, "")[:200],
-                definition_version=result.version,
-                computed_at=generated_row.completed_at,
-            )
-            for scale, value in result.scores.items()
-        )
+    for code in sorted({stored.instrument_code for stored, _ in completed}):
+        rows = [(stored, row) for stored, row in completed if stored.instrument_code == code]
+        scores.extend(_scores_for(clinic, plan.definitions[code], rows))
     Score.objects.bulk_create(scores, batch_size=2000)
+
+
+def _scores_for(
+    clinic: Clinic, definition: InstrumentDefinition, rows: Sequence[tuple[Administration, Any]]
+) -> list[Score]:
+    """Score one instrument's administrations at once with the vectorised path."""
+    item_ids = [item.id for item in definition.items]
+    frame = pd.DataFrame([dict(row.answers) for _, row in rows], columns=item_ids, dtype="float64")
+    result = score_frame(definition, frame)
+    version = str(result.attrs["version"])
+    scores = []
+    values = {scale: result[scale].to_numpy(dtype="float64") for scale in definition.score_keys}
+    reasons = {scale: result[f"invalid_{scale}"].tolist() for scale in definition.score_keys}
+    for position, (stored, row) in enumerate(rows):
+        for scale in definition.score_keys:
+            value = float(values[scale][position])
+            reason = str(reasons[scale][position] or "")
+            scores.append(
+                Score(
+                    clinic=clinic,
+                    administration=stored,
+                    patient_id=stored.patient_id,
+                    side=stored.side,
+                    instrument_code=stored.instrument_code,
+                    scale=scale,
+                    value=None if math.isnan(value) else value,
+                    invalid_reason=reason[:200],
+                    definition_version=version,
+                    computed_at=row.completed_at,
+                )
+            )
+    return scores
 
 
 def _history_fields(patient: SyntheticPatient) -> dict[str, object]:
