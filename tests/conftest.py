@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from prolotrack.clinics.models import Clinic, Membership, Role, User
 from prolotrack.core.actor import Actor
+from prolotrack.knowledge.screening import screening_rules
 from prolotrack.patients.models import Patient
-from prolotrack.patients.services import condition_add, patient_create
+from prolotrack.patients.services import condition_add, patient_create, weight_record
+from prolotrack.safety.screening import screening_answer, screening_start
 from prolotrack.treatment.models import Course, Injection, Session, SessionStatus
 from prolotrack.treatment.services import course_plan, injection_add, session_update
 
@@ -117,7 +119,10 @@ def patient_b(clinic_b: Clinic, clinician_b: User, make_patient: PatientFactory)
 def course_with_done_session(
     patient: Patient, clinician: User
 ) -> tuple[Course, Session, Injection]:
-    """A Rabago-style course on the right knee with one done session and one IA injection."""
+    """A Rabago-style course on the right knee with one done session and one IA injection.
+
+    Documented in the product's order: weight, injection, a clean screening, then done.
+    """
     start = timezone.localdate() - dt.timedelta(days=30)
     times = [
         dt.datetime.combine(start + dt.timedelta(weeks=w), dt.time(10, 0), tzinfo=dt.UTC)
@@ -133,13 +138,8 @@ def course_with_done_session(
     )
     session = course.sessions.order_by("scheduled_at").first()
     assert session is not None
-    session = session_update(
-        actor=actor(clinician),
-        session=session,
-        expected_version=session.version,
-        status=SessionStatus.DONE,
-        performed_at=times[0],
-        clinician=clinician,
+    weight_record(
+        actor=actor(clinician), patient=patient, weight_kg=Decimal("72.5"), measured_on=start
     )
     injection = injection_add(
         actor=actor(clinician),
@@ -154,6 +154,23 @@ def course_with_done_session(
         dextrose_lot="D50-24A117",
         lidocaine_lot="LID-23K045",
     )
+    screening = screening_start(actor=actor(clinician), session=session)
+    screening_answer(
+        actor=actor(clinician),
+        session=session,
+        answers={rule.code: False for rule in screening_rules().rules},
+        expected_version=screening.version,
+    )
+    session.refresh_from_db()
+    session = session_update(
+        actor=actor(clinician),
+        session=session,
+        expected_version=session.version,
+        status=SessionStatus.DONE,
+        performed_at=times[0],
+        clinician=clinician,
+    )
+    injection.refresh_from_db()
     return course, session, injection
 
 

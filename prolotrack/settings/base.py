@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "prolotrack.treatment",
     "prolotrack.audit",
     "prolotrack.outcomes",
+    "prolotrack.safety",
     "prolotrack.web",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from prolotrack.core.models import VersionedModel
+from prolotrack.core.models import TimestampedModel, VersionedModel
 from prolotrack.knowledge import injection_sites
 from prolotrack.patients.models import Side
 
@@ -37,6 +38,11 @@ class SessionStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
 
 
+# A session is documented while it is still scheduled (screening, dose check, injections),
+# then marked done; a cancelled or no-show session never has injections.
+INJECTABLE_SESSION_STATUSES = (SessionStatus.SCHEDULED, SessionStatus.DONE)
+
+
 class Approach(models.TextChoices):
     INTRA_ARTICULAR = "intra_articular", "Intra-articular"
     EXTRA_ARTICULAR = "extra_articular", "Extra-articular"
@@ -54,8 +60,12 @@ class Course(VersionedModel):
     )
     side = models.CharField("knee", max_length=5, choices=Side.choices)
     protocol_reference = models.CharField(
-        max_length=200, help_text="The published protocol this course follows."
+        max_length=500, help_text="The published protocol this course follows."
     )
+    # Set when the course was planned from a shipped protocol (knowledge/protocols/); blank for
+    # a free-text course. The version is the protocol file's, so a later edit is traceable.
+    protocol_code = models.CharField(max_length=60, blank=True)
+    protocol_version = models.CharField(max_length=60, blank=True)
     start_date = models.DateField()
     status = models.CharField(
         max_length=10, choices=CourseStatus.choices, default=CourseStatus.PLANNED
@@ -103,6 +113,11 @@ class Session(VersionedModel):
         max_length=10, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
     notes = models.TextField(blank=True)
+    planned_syringes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The protocol's default syringes for this session (decimals as strings).",
+    )
 
     class Meta:
         ordering = ["scheduled_at", "id"]
@@ -115,10 +130,20 @@ class Session(VersionedModel):
     def side(self) -> str:
         return self.course.side
 
+    def day_of(self, instant: dt.datetime) -> dt.date:
+        """The calendar day of an instant in the clinic's time zone (visit days are local)."""
+        zone = ZoneInfo(self.clinic.time_zone) if self.clinic_id else dt.UTC
+        return instant.astimezone(zone).date()
+
+    @property
+    def day(self) -> dt.date:
+        """The session's day: when it was performed, else when it is scheduled."""
+        return self.day_of(self.performed_at or self.scheduled_at)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         start = self.course.start_date if self.course_id else None
-        if start and self.scheduled_at and self.scheduled_at.date() < start:
+        if start and self.scheduled_at and self.day_of(self.scheduled_at) < start:
             errors["scheduled_at"] = "The session is before the course's start date."
         if self.status == SessionStatus.DONE:
             if self.performed_at is None:
@@ -128,7 +153,7 @@ class Session(VersionedModel):
         elif self.performed_at is not None:
             errors["performed_at"] = "Only a done session has a performed time."
         if self.performed_at:
-            if start and self.performed_at.date() < start:
+            if start and self.day_of(self.performed_at) < start:
                 errors["performed_at"] = "The session is before the course's start date."
             elif self.performed_at > timezone.now() + PERFORMED_CLOCK_TOLERANCE:
                 errors["performed_at"] = "A session cannot be performed in the future."
@@ -188,7 +213,42 @@ class Injection(VersionedModel):
                 errors["approach"] = "An injection into the joint is intra-articular."
             if not is_ia_site and self.approach == Approach.INTRA_ARTICULAR:
                 errors["approach"] = f"{site.label} is an extra-articular site."
-        if self.session_id and self.session.status != SessionStatus.DONE:
-            errors["session"] = "Injections are recorded on a done session only."
+        if self.session_id and self.session.status not in INJECTABLE_SESSION_STATUSES:
+            errors["session"] = (
+                "Injections are recorded on a scheduled session (being documented) or a done "
+                "one, never on a cancelled or no-show session."
+            )
         if errors:
             raise ValidationError(errors)
+
+
+class Deviation(TimestampedModel):
+    """One way a protocol course departs from its protocol, with the reason (never deleted)."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="deviations")
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.PROTECT, related_name="deviations"
+    )
+    what = models.CharField(max_length=500)
+    field = models.CharField(
+        max_length=60, help_text="What changed: session, syringe.volume_ml, syringe.site_codes..."
+    )
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.what
+
+    def clean(self) -> None:
+        if not self.reason.strip():
+            raise ValidationError({"reason": "Give the reason for departing from the protocol."})
+        session = self.session if self.session_id else None
+        if session is not None and self.course_id and session.course_id != self.course_id:
+            raise ValidationError({"session": "The session belongs to another course."})

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from prolotrack.audit.services import audit_record
 from prolotrack.clinics.access import CLINICAL_READ_ROLES, SCHEDULE_READ_ROLES, clinic_ids_for
 from prolotrack.core.actor import Actor
-from prolotrack.treatment.models import Course, CourseStatus, Injection, Session
+from prolotrack.treatment.models import Course, CourseStatus, Deviation, Injection, Session
 
 
 def sessions_between(*, actor: Actor, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
@@ -64,3 +64,8 @@ def session_injections(*, actor: Actor, session: Session) -> list[Injection]:
         target=session,
     )
     return injections
+
+
+def course_deviations(*, course: Course) -> list[Deviation]:
+    """How the course departs from its protocol, oldest first, with who recorded each and why."""
+    return list(course.deviations.select_related("session", "recorded_by").order_by("recorded_at"))

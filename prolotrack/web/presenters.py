@@ -70,3 +70,49 @@ def schedule_of(courses: Iterable[Course]) -> list[Session]:
     """Every session of the courses by scheduled time: the front desk's view of the chart."""
     sessions = [session for course in courses for session in course.sessions.all()]
     return sorted(sessions, key=lambda session: (session.scheduled_at, session.id))
+
+
+# --- questionnaires ---
+
+SCALE_LABELS = {
+    "pain": "Pain",
+    "symptoms": "Symptoms",
+    "adl": "Daily living",
+    "sport_rec": "Sport/recreation",
+    "qol": "Quality of life",
+    "stiffness": "Stiffness",
+    "function": "Function",
+    "total": "Total",
+    "change": "Change",
+    "improved": "Improved",
+    "current": "Current",
+    "before_injury": "Before injury",
+}
+NORMALISED_SUFFIX = "_normalised"
+
+
+def time_point_label(key: str) -> str:
+    """'baseline' -> 'Baseline', 'pre_session_2' -> 'Before session 2', 'month_3' -> 'Month 3'."""
+    head, _, number = key.rpartition("_")
+    if head == "pre_session" and number.isdigit():
+        return f"Before session {number}"
+    if head in ("week", "month") and number.isdigit():
+        return f"{head.capitalize()} {number}"
+    return key.replace("_", " ").capitalize()
+
+
+def scale_label(key: str) -> str:
+    """A score key as a column heading: 'sport_rec' -> 'Sport/recreation'."""
+    if key.endswith(NORMALISED_SUFFIX):
+        return f"{scale_label(key.removesuffix(NORMALISED_SUFFIX))} (0-100)"
+    return SCALE_LABELS.get(key, key.replace("_", " ").capitalize())
+
+
+def score_cell(value: float | None) -> str:
+    """A score rounded to one decimal, or an em dash when there is none."""
+    return "\N{EM DASH}" if value is None else f"{value:.1f}"
+
+
+def recall_text(recall_period: str) -> str:
+    """The recall period for the person answering, without our notes in parentheses."""
+    return recall_period.split(" (", 1)[0].strip()

@@ -13,9 +13,14 @@ from prolotrack.clinics.access import (
 )
 from prolotrack.clinics.models import Clinic
 from prolotrack.core.actor import Actor
+from prolotrack.knowledge.instruments import instrument_definitions
+from prolotrack.outcomes.selectors import due_now
 from prolotrack.patients.selectors import patients_for
 from prolotrack.treatment.models import Course, Session
 from prolotrack.treatment.selectors import courses_in_progress, sessions_between
+from prolotrack.web.questionnaire_reads import QuestionnaireRow, questionnaire_row
+
+QUESTIONNAIRES_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -34,15 +39,20 @@ class Dashboard:
     sees_patients: bool
     sees_clinical: bool
     can_register: bool
+    questionnaires_due: list[QuestionnaireRow]
+    questionnaires_due_count: int
 
 
 def dashboard_for(*, actor: Actor, today: dt.date) -> Dashboard:
-    """The user's clinics, today's sessions (UTC day), courses in progress and counts."""
+    """The user's clinics, today's sessions (UTC day), courses in progress, questionnaires due
+    and counts."""
     roles = roles_by_clinic(actor.user)
     start = dt.datetime.combine(today, dt.time.min, tzinfo=dt.UTC)
     sessions = sessions_between(actor=actor, start=start, end=start + dt.timedelta(days=1))
     sees_patients = any(role in DEMOGRAPHIC_READ_ROLES for role in roles.values())
     sees_clinical = any(role in CLINICAL_READ_ROLES for role in roles.values())
+    due = due_now(actor=actor, today=today) if sees_clinical else None
+    definitions = instrument_definitions()
     return Dashboard(
         clinics=list(Clinic.objects.filter(id__in=roles).order_by("name")),
         today=today,
@@ -55,4 +65,9 @@ def dashboard_for(*, actor: Actor, today: dt.date) -> Dashboard:
         sees_patients=sees_patients,
         sees_clinical=sees_clinical,
         can_register=any(role in DEMOGRAPHIC_WRITE_ROLES for role in roles.values()),
+        questionnaires_due=[
+            questionnaire_row(administration, definitions)
+            for administration in (due[:QUESTIONNAIRES_SHOWN] if due is not None else [])
+        ],
+        questionnaires_due_count=due.count() if due is not None else 0,
     )

@@ -1,8 +1,16 @@
 """Clinician pages. URLs carry opaque public ids only: never an MRN, a name or a birth date."""
 
-from django.urls import path
+from django.urls import include, path
 
-from prolotrack.web.views import auth, clinical, dashboard, partials, patients, treatment
+from prolotrack.web.views import (
+    auth,
+    clinical,
+    dashboard,
+    partials,
+    patients,
+    questionnaires,
+    treatment,
+)
 
 urlpatterns = [
     path("login/", auth.login, name="login"),
@@ -32,6 +40,19 @@ urlpatterns = [
         name="injection_create",
     ),
     path("injections/<uuid:injection_id>/edit/", treatment.injection_edit, name="injection_edit"),
+    path(
+        "questionnaires/<uuid:administration_id>/fill/",
+        questionnaires.questionnaire_fill,
+        name="questionnaire_fill",
+    ),
+    path(
+        "questionnaires/<uuid:administration_id>/send-link/",
+        questionnaires.questionnaire_send_link,
+        name="questionnaire_send_link",
+    ),
+    path("outbox/", questionnaires.demo_outbox, name="demo_outbox"),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),
+    # The patients' home questionnaire pages: no login, a signed token instead of an id.
+    path("q/", include("prolotrack.portal.urls")),
 ]

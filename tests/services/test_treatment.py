@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from prolotrack.treatment.services import (
 )
 from tests.conftest import actor, make_user
 
-IA_INJECTION = {
+IA_INJECTION: dict[str, Any] = {
     "site_code": "intra_articular",
     "approach": "intra_articular",
     "guidance": "ultrasound",
@@ -134,12 +135,57 @@ def test_done_session_with_injections_stays_done(course_a, clinician_a):
         )
 
 
-def test_injection_only_on_done_session(course_a, clinician_a):
+def test_injection_on_a_scheduled_or_done_session_never_a_cancelled_one(course_a, clinician_a):
+    course, _, _ = course_a
+    scheduled, later = course.sessions.filter(status="scheduled")[:2]
+    recorded = injection_add(actor=actor(clinician_a), session=scheduled, **IA_INJECTION)
+    assert recorded.session == scheduled  # documented while the session is still scheduled
+    for status in ("cancelled", "no_show"):
+        later.refresh_from_db()
+        session_update(
+            actor=actor(clinician_a), session=later, expected_version=later.version, status=status
+        )
+        with pytest.raises(ValidationError) as error:
+            injection_add(actor=actor(clinician_a), session=later, **IA_INJECTION)
+        assert "session" in error.value.message_dict
+        later.refresh_from_db()
+        session_update(
+            actor=actor(clinician_a),
+            session=later,
+            expected_version=later.version,
+            status="scheduled",
+        )
+
+
+def test_scheduled_session_with_injections_cannot_be_cancelled(course_a, clinician_a):
     course, _, _ = course_a
     scheduled = course.sessions.filter(status="scheduled").first()
-    with pytest.raises(ValidationError) as error:
-        injection_add(actor=actor(clinician_a), session=scheduled, **IA_INJECTION)
-    assert "session" in error.value.message_dict
+    injection_add(actor=actor(clinician_a), session=scheduled, **IA_INJECTION)
+    scheduled.refresh_from_db()
+    for status in ("cancelled", "no_show"):
+        with pytest.raises(ApplicationError) as error:
+            session_update(
+                actor=actor(clinician_a),
+                session=scheduled,
+                expected_version=scheduled.version,
+                status=status,
+            )
+        assert error.value.field == "status"
+    notes = session_update(
+        actor=actor(clinician_a), session=scheduled, expected_version=None, notes="Prepared"
+    )
+    assert (notes.status, notes.notes) == ("scheduled", "Prepared")
+    course.refresh_from_db()
+    with pytest.raises(ApplicationError) as error:
+        course_update(
+            actor=actor(clinician_a),
+            course=course,
+            expected_version=course.version,
+            status="stopped",
+            stop_reason="Moved away",
+        )
+    assert "recorded injections" in error.value.message
+    assert Course.objects.get(id=course.id).status == "active"
 
 
 @pytest.mark.parametrize(

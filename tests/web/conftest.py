@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from prolotrack.clinics.models import User
+from prolotrack.outcomes.models import AccessLink, Administration, OutboxMessage, Score
 from prolotrack.patients.models import (
     KneeCondition,
     MedicalHistory,
@@ -18,8 +19,41 @@ from prolotrack.patients.models import (
     WeightMeasurement,
 )
 from prolotrack.treatment.models import Course, Injection, Session
+from prolotrack.treatment.services import course_plan
+from tests.conftest import actor
 
-CLINICAL_MODELS = (Patient, MedicalHistory, KneeCondition, Course, Session, Injection)
+CLINICAL_MODELS = (
+    Patient,
+    MedicalHistory,
+    KneeCondition,
+    Course,
+    Session,
+    Injection,
+    Administration,
+)
+# Rows that are only ever added: their ids are enough to see a change.
+APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage)
+
+
+def plan_course_due_now(patient: Patient, clinician: User, side: str = "left") -> Course:
+    """A course whose first session is a week away, so its baseline questionnaires are due."""
+    first = dt.datetime.combine(
+        timezone.localdate() + dt.timedelta(days=7), dt.time(9, 0), tzinfo=dt.UTC
+    )
+    return course_plan(
+        actor=actor(clinician),
+        patient=patient,
+        side=side,
+        protocol_reference="Hackett 2026",
+        start_date=first.date(),
+        session_times=[first, first + dt.timedelta(weeks=4)],
+    )
+
+
+def due_administration(course: Course, instrument: str = "KOOS") -> Administration:
+    return Administration.objects.get(
+        course=course, time_point="baseline", instrument_code=instrument, status="due"
+    )
 
 
 @dataclass(frozen=True)
@@ -30,6 +64,7 @@ class ClinicAObjects:
     session: Session
     injection: Injection
     clinician: User
+    administration: Administration  # a due baseline KOOS of a second (left knee) course
 
 
 @pytest.fixture
@@ -37,7 +72,10 @@ def objects_a(patient_a, course_a, clinician_a) -> ClinicAObjects:
     course, session, injection = course_a
     course.refresh_from_db()  # its first done session made it active
     condition = patient_a.conditions.get()
-    return ClinicAObjects(patient_a, condition, course, session, injection, clinician_a)
+    administration = due_administration(plan_course_due_now(patient_a, clinician_a))
+    return ClinicAObjects(
+        patient_a, condition, course, session, injection, clinician_a, administration
+    )
 
 
 def logged_in(user: User) -> Client:
@@ -47,12 +85,14 @@ def logged_in(user: User) -> Client:
 
 
 def snapshot() -> dict[str, Any]:
-    """Every clinical row's id and version, and the weight rows: equal means nothing changed."""
+    """Every clinical row's id and version, and the ids of append-only rows (weights, scores,
+    home links, outbox copies): equal means nothing changed."""
     state: dict[str, Any] = {
         model.__name__: sorted(model.objects.values_list("id", "version"))
         for model in CLINICAL_MODELS
     }
-    state["WeightMeasurement"] = sorted(WeightMeasurement.objects.values_list("id", flat=True))
+    for model in APPEND_ONLY_MODELS:
+        state[model.__name__] = sorted(model.objects.values_list("id", flat=True))
     return state
 
 
@@ -136,5 +176,7 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
             volume_ml="7.00",
             version=objects.injection.version,
         ),
+        "questionnaire_fill": {"answers-channel": "clinic", "answers-item-P1": "2"},
+        "questionnaire_send_link": {},
     }
     return bodies[url_name]

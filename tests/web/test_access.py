@@ -6,7 +6,7 @@ import uuid
 from urllib.parse import quote
 
 import pytest
-from django.urls import URLPattern, reverse
+from django.urls import URLPattern, URLResolver, reverse
 
 from prolotrack.web.urls import urlpatterns
 from tests.web.conftest import logged_in, snapshot, valid_post
@@ -28,6 +28,8 @@ OBJECT_PAGES = [
     ("session_edit", "session_id", "session", ("GET", "POST")),
     ("injection_create", "session_id", "session", ("GET", "POST")),
     ("injection_edit", "injection_id", "injection", ("GET", "POST")),
+    ("questionnaire_fill", "administration_id", "administration", ("GET", "POST")),
+    ("questionnaire_send_link", "administration_id", "administration", ("POST",)),
 ]
 CASES = [
     pytest.param(name, parameter, key, method, id=f"{name}-{method}")
@@ -41,7 +43,21 @@ POST_PAGES = [
 ]
 # Front desk may open these for a patient of their own clinic; every other object page is 403.
 FRONT_DESK_PAGES = {"patient_chart", "patient_edit"}
-PUBLIC_PAGES = {"login", "logout"}
+# The patients' home questionnaire (prolotrack.portal, included under /q/): no login, and the
+# URL carries a signed token, not an object id. tests/web/test_portal.py covers who gets in.
+TOKEN_PAGES = {"portal_link", "portal_save", "portal_submit"}
+PUBLIC_PAGES = {"login", "logout", "portal_thanks", *TOKEN_PAGES}
+
+
+def all_patterns(patterns=urlpatterns) -> list[URLPattern]:
+    """Every route of web/urls.py, including those of included url modules (the portal)."""
+    found: list[URLPattern] = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found.extend(all_patterns(pattern.url_patterns))
+        elif isinstance(pattern, URLPattern):
+            found.append(pattern)
+    return found
 
 
 def object_url(objects, name: str, parameter: str, key: str) -> str:
@@ -57,16 +73,17 @@ def test_every_id_page_is_in_the_table():
     in_table = {name for name, *_ in OBJECT_PAGES}
     with_ids = {
         pattern.name
-        for pattern in urlpatterns
-        if isinstance(pattern, URLPattern) and pattern.pattern.converters
+        for pattern in all_patterns()
+        if pattern.pattern.converters and pattern.name not in TOKEN_PAGES
     }
+    assert {pattern.name for pattern in all_patterns()} >= TOKEN_PAGES
     assert with_ids - in_table == set(), "add these pages to OBJECT_PAGES"
     assert in_table - with_ids == set(), "these rows name no page with an id"
 
 
 @pytest.mark.parametrize(
     "pattern",
-    [p for p in urlpatterns if isinstance(p, URLPattern) and p.name not in PUBLIC_PAGES],
+    [p for p in all_patterns() if p.name not in PUBLIC_PAGES],
     ids=lambda p: p.name,
 )
 def test_anonymous_get_redirects_to_login(client, db, pattern):

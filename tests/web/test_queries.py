@@ -11,6 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from prolotrack.knowledge.instruments import instrument_definitions
+from prolotrack.outcomes.links import link_issue
+from prolotrack.outcomes.models import Administration
+from prolotrack.outcomes.services import administration_complete
+from prolotrack.patients.services import weight_record
 from prolotrack.treatment.models import SessionStatus
 from prolotrack.treatment.services import (
     course_plan,
@@ -19,12 +24,14 @@ from prolotrack.treatment.services import (
     session_update,
 )
 from tests.conftest import actor
-from tests.web.conftest import logged_in
+from tests.safety.conftest import screen_clean
+from tests.web.conftest import logged_in, plan_course_due_now
 
-# Measured when written: chart 13 (session, user, patient, 2 x memberships, courses, sessions,
-# injections, audit insert, history, weight, conditions, header), list 7. Two spare each; the
+# Measured when written: chart 17 (session, user, patient, 2 x memberships, courses, sessions,
+# injections, audit insert, history, weight, conditions, header; questionnaires: open
+# administrations, their links, scores, done sessions), list 7. Two spare each; the
 # equal-count comparisons below are what show there is no N+1.
-CHART_MAX_QUERIES = 15
+CHART_MAX_QUERIES = 19
 LIST_MAX_QUERIES = 9
 
 
@@ -42,22 +49,18 @@ def add_documented_courses(patient, clinician, count: int) -> None:
             start_date=start,
             session_times=times,
         )
+        weight_record(
+            actor=actor(clinician), patient=patient, weight_kg=Decimal("70.0"), measured_on=start
+        )
         for session in course.sessions.all():
-            done = session_update(
-                actor=actor(clinician),
-                session=session,
-                expected_version=session.version,
-                status=SessionStatus.DONE,
-                performed_at=session.scheduled_at,
-                clinician=clinician,
-            )
+            # The product's order: inject, screen, then mark the session done.
             for site, approach in (
                 ("intra_articular", "intra_articular"),
                 ("mcl_femoral", "extra_articular"),
             ):
                 injection_add(
                     actor=actor(clinician),
-                    session=done,
+                    session=session,
                     site_code=site,
                     approach=approach,
                     guidance="palpation",
@@ -66,6 +69,16 @@ def add_documented_courses(patient, clinician, count: int) -> None:
                     dextrose_pct=Decimal("15"),
                     lidocaine_pct=Decimal("0.2"),
                 )
+            screen_clean(session, clinician)
+            session.refresh_from_db()
+            session_update(
+                actor=actor(clinician),
+                session=session,
+                expected_version=session.version,
+                status=SessionStatus.DONE,
+                performed_at=session.scheduled_at,
+                clinician=clinician,
+            )
 
 
 def count_queries(client, url: str) -> int:
@@ -142,3 +155,37 @@ def test_dashboard_queries_do_not_grow_with_todays_sessions(clinician_a, patient
     assert response.content.decode().count(patient_a.family_name) >= 3
     assert count_queries(client, reverse("dashboard")) == one
     assert course.pk
+
+
+def complete_baseline(course, clinician) -> None:
+    for administration in Administration.objects.filter(course=course, status="due"):
+        first_item = instrument_definitions()[administration.instrument_code].items[0].id
+        administration_complete(
+            actor=actor(clinician),
+            administration=administration,
+            answers={first_item: 1},
+            channel="clinic",
+        )
+
+
+def test_chart_queries_with_questionnaires_do_not_grow(
+    clinician_a, patient_a, django_assert_max_num_queries
+):
+    """Due questionnaires with links, upcoming ones and score panels: a fixed number of queries."""
+    client = logged_in(clinician_a)
+    url = reverse("patient_chart", kwargs={"patient_id": patient_a.public_id})
+    complete_baseline(plan_course_due_now(patient_a, clinician_a, side="right"), clinician_a)
+    with_two_panels = count_queries(client, url)
+    left = plan_course_due_now(patient_a, clinician_a, side="left")
+    due = list(Administration.objects.filter(course=left, status="due"))
+    link_issue(actor=actor(clinician_a), administrations=due)
+    link_issue(actor=actor(clinician_a), administrations=due[:1])
+    plan_course_due_now(patient_a, clinician_a, side="right")  # more due and upcoming
+    with django_assert_max_num_queries(CHART_MAX_QUERIES):
+        response = client.get(url)
+    assert response.content.decode().count('class="score-panel"') == 2
+    assert count_queries(client, url) == with_two_panels
+    complete_baseline(left, clinician_a)
+    response = client.get(url)
+    assert response.content.decode().count('class="score-panel"') == 4
+    assert count_queries(client, url) == with_two_panels

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,10 @@ from django.utils import timezone
 
 from prolotrack.audit.models import AuditEvent
 from prolotrack.patients.models import KneeCondition
+from prolotrack.patients.services import weight_record
 from prolotrack.treatment.models import Course, Injection, Session
+from tests.conftest import actor
+from tests.safety.conftest import screen_clean
 from tests.web.conftest import injection_data, local_input, logged_in, snapshot
 
 
@@ -126,20 +130,27 @@ def test_document_a_session_and_an_injection_shows_on_the_chart(clinician_a, pat
     )
     session = Session.objects.get(course__patient=patient_a)
     performed = dt.datetime.combine(start, dt.time(10, 15), tzinfo=dt.UTC)
-    done = client.post(
-        url("session_edit", session),
-        {
-            "scheduled_at": local_input(session.scheduled_at),
-            "status": "done",
-            "performed_at": local_input(performed),
-            "clinician": str(clinician_a.public_id),
-            "version": session.version,
-        },
-    )
-    assert done.status_code == 302
+    done_form = {
+        "scheduled_at": local_input(session.scheduled_at),
+        "status": "done",
+        "performed_at": local_input(performed),
+        "clinician": str(clinician_a.public_id),
+    }
+    # The product's order: inject while the session is open, screen, then mark it done.
     added = client.post(url("injection_create", session), injection_data(site_code="pes_anserinus"))
     assert added.status_code == 302, added.content.decode()[:1500]
     assert added["Location"] == url("session_detail", session)
+    session.refresh_from_db()
+    refused = client.post(url("session_edit", session), {**done_form, "version": session.version})
+    assert refused.status_code == 400
+    assert "status" in refused.context["form"].errors  # not screened yet: cannot be done
+    weight_record(
+        actor=actor(clinician_a), patient=patient_a, weight_kg=Decimal("70.0"), measured_on=start
+    )
+    screen_clean(session, clinician_a)
+    session.refresh_from_db()
+    done = client.post(url("session_edit", session), {**done_form, "version": session.version})
+    assert done.status_code == 302, done.content.decode()[:1500]
     chart = client.get(url("patient_chart", patient_a)).content.decode()
     assert "Pes anserinus" in chart
     assert "D50-24A117" in chart
@@ -189,14 +200,15 @@ def test_injection_out_of_range_is_a_field_error(objects_a, changes, field):
     assert snapshot() == before
 
 
-def test_injection_on_a_scheduled_session_is_refused(objects_a):
-    scheduled = objects_a.course.sessions.filter(status="scheduled").first()
+def test_injection_on_a_cancelled_session_is_refused(objects_a):
+    cancelled = objects_a.course.sessions.filter(status="scheduled").first()
+    Session.objects.filter(id=cancelled.id).update(status="cancelled")
     response = logged_in(objects_a.clinician).post(
-        url("injection_create", scheduled), injection_data()
+        url("injection_create", cancelled), injection_data()
     )
     assert response.status_code == 400
-    assert "done session only" in response.content.decode()
-    assert not Injection.objects.filter(session=scheduled).exists()
+    assert "cancelled or no-show" in response.content.decode()
+    assert not Injection.objects.filter(session=cancelled).exists()
 
 
 def test_course_and_session_pages_are_audited_reads(objects_a):

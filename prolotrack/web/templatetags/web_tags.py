@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django import template
 
-from prolotrack.clinics.access import DEMOGRAPHIC_READ_ROLES
+from prolotrack.clinics.access import CLINICAL_READ_ROLES, DEMOGRAPHIC_READ_ROLES
 from prolotrack.clinics.models import Membership, User
 
 register = template.Library()
@@ -16,11 +16,12 @@ register = template.Library()
 class HeaderInfo:
     clinic_names: list[str]
     sees_patients: bool
+    sees_demo_outbox: bool = False
 
 
 @register.simple_tag
 def header_info(user: User) -> HeaderInfo:
-    """The signed-in user's clinics, and whether the Patients page is open to them."""
+    """The signed-in user's clinics, and which of the Patients and Outbox pages are open to them."""
     if not user.is_authenticated:
         return HeaderInfo(clinic_names=[], sees_patients=False)
     memberships = (
@@ -31,4 +32,7 @@ def header_info(user: User) -> HeaderInfo:
     return HeaderInfo(
         clinic_names=[membership.clinic.name for membership in memberships],
         sees_patients=any(m.role in DEMOGRAPHIC_READ_ROLES for m in memberships),
+        sees_demo_outbox=any(
+            m.clinic.is_demo and m.role in CLINICAL_READ_ROLES for m in memberships
+        ),
     )

@@ -33,6 +33,7 @@ from prolotrack.web.actors import actor_for
 from prolotrack.web.errors import page, submit
 from prolotrack.web.forms.common import SearchForm, initial_from
 from prolotrack.web.forms.patients import PatientCreateForm, PatientEditForm
+from prolotrack.web.questionnaire_reads import chart_questionnaires
 from prolotrack.web.views.rendering import form_page, posted
 
 SEARCH_SESSION_KEY = "web.patient_search"
@@ -133,6 +134,7 @@ def patient_chart(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
         "can_edit_demographics": chart.role in DEMOGRAPHIC_WRITE_ROLES,
         "can_write_clinical": chart.role in CLINICAL_WRITE_ROLES,
         "can_document": chart.role in SESSION_DOCUMENT_ROLES,
+        "questionnaires": chart_questionnaires(patient=patient) if chart.show_clinical else None,
     }
     return render(request, "web/patients/chart.html", context)
 

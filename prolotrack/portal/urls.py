@@ -1,0 +1,12 @@
+"""Home questionnaire pages, under /q/. The only thing in these URLs is the signed token."""
+
+from django.urls import path
+
+from prolotrack.portal import views
+
+urlpatterns = [
+    path("thanks/", views.portal_thanks, name="portal_thanks"),
+    path("<str:token>/", views.portal_link, name="portal_link"),
+    path("<str:token>/save/", views.portal_save, name="portal_save"),
+    path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
+]

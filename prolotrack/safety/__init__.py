@@ -1,0 +1,1 @@
+"""Pre-session safety: screening, dose checks, adverse events, consent and clinic settings."""
