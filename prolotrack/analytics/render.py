@@ -70,6 +70,10 @@ def score_chart_svg(
                     )
             low, high = y_range
             axes.set_ylim(low, high)
+            days = [point.day for line in series for point in line.points] + list(session_days)
+            if days:  # a single visit would otherwise get a default span of several years
+                margin = dt.timedelta(days=max(14, (max(days) - min(days)).days // 20))
+                axes.set_xlim(cast(Any, min(days) - margin), cast(Any, max(days) + margin))
             axes.set_ylabel(
                 f"{y_label} ({'higher is better' if higher_is_better else 'higher is worse'})"
             )

@@ -59,6 +59,15 @@ def schedule_from_data(data: dict[str, Any], *, origin: str) -> Schedule:
 
 
 @cache
+def named_schedule(name: str) -> Schedule:
+    """A shipped schedule, `schedules/<name>.toml` (a protocol names the one it uses)."""
+    if not name.replace("_", "").isalnum():
+        raise KnowledgeError(f"schedules/{name}.toml: not a schedule name")
+    path = files("prolotrack.knowledge").joinpath(f"schedules/{name}.toml")
+    if not path.is_file():
+        raise KnowledgeError(f"schedules/{name}.toml: no such schedule")
+    return schedule_from_data(tomllib.loads(path.read_text()), origin=f"schedules/{name}.toml")
+
+
 def default_schedule() -> Schedule:
-    text = files("prolotrack.knowledge").joinpath("schedules/default.toml").read_text()
-    return schedule_from_data(tomllib.loads(text), origin="schedules/default.toml")
+    return named_schedule("default")

@@ -16,7 +16,7 @@ from prolotrack.core.errors import ApplicationError
 from prolotrack.domain.instruments import InstrumentError, ScoreResult, score
 from prolotrack.domain.schedule import Schedule, ScheduleError, check_schedule, plan_administrations
 from prolotrack.knowledge.instruments import instrument_definitions
-from prolotrack.knowledge.schedules import default_schedule, schedule_from_data
+from prolotrack.knowledge.schedules import default_schedule, named_schedule, schedule_from_data
 from prolotrack.outcomes.models import (
     Administration,
     AdministrationStatus,
@@ -35,6 +35,19 @@ def schedule_for_clinic(clinic_id: int) -> Schedule:
     if override is None:
         return default_schedule()
     return schedule_from_data(override.definition, origin=f"clinic {clinic_id} schedule")
+
+
+def schedule_for_course(course: Course) -> Schedule:
+    """A clinic's own schedule wins; else the one the course's protocol names; else the default."""
+    if ClinicSchedule.objects.filter(clinic_id=course.clinic_id).exists():
+        return schedule_for_clinic(course.clinic_id)
+    if course.protocol_code:
+        from prolotrack.knowledge.protocols import protocols
+
+        protocol = protocols().get(course.protocol_code)
+        if protocol is not None:
+            return named_schedule(protocol.questionnaire_schedule)
+    return default_schedule()
 
 
 @transaction.atomic
@@ -75,7 +88,7 @@ def administrations_plan(*, actor: Actor | None, course: Course) -> list[Adminis
     """Create the course's missing administrations from its clinic's schedule (idempotent)."""
     if actor is not None:
         require_role(actor.user, course.clinic_id, CLINICAL_WRITE_ROLES)
-    schedule = schedule_for_clinic(course.clinic_id)
+    schedule = schedule_for_course(course)
     definitions = instrument_definitions()
     knee_specific = {code: definition.knee_specific for code, definition in definitions.items()}
     planned = plan_administrations(

@@ -225,3 +225,30 @@ def test_a_clinic_schedule_replaces_the_default(patient_a, clinician_a, clinic_a
                 ],
             },
         )
+
+
+def test_a_protocol_course_uses_the_schedule_its_protocol_names(patient_a, clinician_a):
+    from prolotrack.knowledge.protocols import protocol
+    from prolotrack.knowledge.schedules import named_schedule
+    from prolotrack.treatment.services import course_plan_from_protocol
+
+    course = course_plan_from_protocol(
+        actor=actor(clinician_a),
+        patient=patient_a,
+        side="right",
+        protocol_code="rabago_2013",
+        first_day=timezone.localdate() + dt.timedelta(days=21),
+    )
+    expected = named_schedule(protocol("rabago_2013").questionnaire_schedule).version
+    versions = set(course.administrations.values_list("schedule_version", flat=True))
+    assert versions == {expected}
+    assert services.schedule_for_course(course).version == expected
+
+
+def test_unknown_schedule_names_are_refused():
+    from prolotrack.knowledge.catalogue import KnowledgeError
+    from prolotrack.knowledge.schedules import named_schedule
+
+    for name in ("nope", "../default", "default.toml"):
+        with pytest.raises(KnowledgeError):
+            named_schedule(name)
