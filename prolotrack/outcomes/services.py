@@ -196,6 +196,21 @@ def _require_open(administration: Administration) -> None:
         raise ApplicationError(f"This questionnaire is {state}; it does not accept answers.")
 
 
+def _lock_and_merge(
+    actor: Actor | None, administration: Administration, answers: Mapping[str, Any]
+) -> Administration:
+    """Lock the row, check who may answer and that it is open, merge the validated answers.
+
+    An answer of None clears that item, so a patient can take an answer back.
+    """
+    locked = Administration.objects.select_for_update().get(id=administration.id)
+    _authorise(actor, locked)
+    _require_open(locked)
+    merged = {**locked.answers, **validate_answers(locked.instrument_code, answers)}
+    locked.answers = {key: value for key, value in merged.items() if value is not None}
+    return locked
+
+
 @transaction.atomic
 def answers_save(
     *,
@@ -206,11 +221,7 @@ def answers_save(
     client_address: str = "",
 ) -> Administration:
     """Save partial answers (merged into what was saved before); the patient can resume."""
-    locked = Administration.objects.select_for_update().get(id=administration.id)
-    _authorise(actor, locked)
-    _require_open(locked)
-    merged = {**locked.answers, **validate_answers(locked.instrument_code, answers)}
-    locked.answers = {key: value for key, value in merged.items() if value is not None}
+    locked = _lock_and_merge(actor, administration, answers)
     locked.channel = channel
     locked.started_at = locked.started_at or timezone.now()
     locked.version += 1
@@ -238,11 +249,7 @@ def administration_complete(
     client_address: str = "",
 ) -> Administration:
     """Merge the final answers, score them and store the scores with the definition version."""
-    locked = Administration.objects.select_for_update().get(id=administration.id)
-    _authorise(actor, locked)
-    _require_open(locked)
-    merged = {**locked.answers, **validate_answers(locked.instrument_code, answers)}
-    locked.answers = {key: value for key, value in merged.items() if value is not None}
+    locked = _lock_and_merge(actor, administration, answers)
     if not locked.answers:
         raise ApplicationError("Answer at least one question before submitting.")
     now = timezone.now()
