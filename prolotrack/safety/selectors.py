@@ -104,3 +104,16 @@ def session_safety(*, session: Session) -> SessionSafety:
 
 def consents_of(*, course: Course) -> list[Consent]:
     return list(course.consents.select_related("recorded_by"))
+
+
+def weight_max_age_days(clinic_id: int) -> int:
+    """The clinic's limit on the age of a weight used for dosing (the model's default if unset)."""
+    from prolotrack.safety.models import ClinicSettings
+
+    stored = (
+        ClinicSettings.objects.filter(clinic_id=clinic_id)
+        .values_list("weight_max_age_days", flat=True)
+        .first()
+    )
+    default = ClinicSettings._meta.get_field("weight_max_age_days").get_default()
+    return int(stored if stored is not None else default)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -10,14 +9,7 @@ if TYPE_CHECKING:
     from prolotrack.patients.models import KneeCondition, MedicalHistory
     from prolotrack.treatment.models import Course, Session
 
-# A weight older than this should be measured again before a weight-based dose limit is used.
-WEIGHT_STALE_AFTER_DAYS = 90
-
 SIDE_LABELS = {"right": "Right knee", "left": "Left knee"}
-
-
-def weight_is_stale(measured_on: dt.date, today: dt.date) -> bool:
-    return (today - measured_on).days > WEIGHT_STALE_AFTER_DAYS
 
 
 def history_summary(history: MedicalHistory) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prolotrack.clinics.access import (
     CLINICAL_READ_ROLES,
@@ -16,11 +16,15 @@ from prolotrack.core.actor import Actor
 from prolotrack.knowledge.instruments import instrument_definitions
 from prolotrack.outcomes.selectors import due_now
 from prolotrack.patients.selectors import patients_for
+from prolotrack.safety.events import EVENT_CONFIRM_ROLES
+from prolotrack.safety.models import AdverseEvent
+from prolotrack.safety.selectors import reports_unconfirmed, serious_unreviewed
 from prolotrack.treatment.models import Course, Session
 from prolotrack.treatment.selectors import courses_in_progress, sessions_between
 from prolotrack.web.questionnaire_reads import QuestionnaireRow, questionnaire_row
 
 QUESTIONNAIRES_SHOWN = 10
+EVENTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,11 @@ class Dashboard:
     can_register: bool
     questionnaires_due: list[QuestionnaireRow]
     questionnaires_due_count: int
+    sees_events: bool = False
+    serious_to_review: list[AdverseEvent] = field(default_factory=list)
+    serious_to_review_count: int = 0
+    reports_to_confirm: list[AdverseEvent] = field(default_factory=list)
+    reports_to_confirm_count: int = 0
 
 
 def dashboard_for(*, actor: Actor, today: dt.date) -> Dashboard:
@@ -53,6 +62,11 @@ def dashboard_for(*, actor: Actor, today: dt.date) -> Dashboard:
     sees_clinical = any(role in CLINICAL_READ_ROLES for role in roles.values())
     due = due_now(actor=actor, today=today) if sees_clinical else None
     definitions = instrument_definitions()
+    # Side effects to review and reports to confirm: for clinicians and clinic admins, in the
+    # clinics where they hold one of those roles.
+    event_clinics = [clinic for clinic, role in roles.items() if role in EVENT_CONFIRM_ROLES]
+    serious = serious_unreviewed(actor=actor).filter(clinic_id__in=event_clinics)
+    reports = reports_unconfirmed(actor=actor).filter(clinic_id__in=event_clinics)
     return Dashboard(
         clinics=list(Clinic.objects.filter(id__in=roles).order_by("name")),
         today=today,
@@ -70,4 +84,9 @@ def dashboard_for(*, actor: Actor, today: dt.date) -> Dashboard:
             for administration in (due[:QUESTIONNAIRES_SHOWN] if due is not None else [])
         ],
         questionnaires_due_count=due.count() if due is not None else 0,
+        sees_events=bool(event_clinics),
+        serious_to_review=list(serious[:EVENTS_SHOWN]) if event_clinics else [],
+        serious_to_review_count=serious.count() if event_clinics else 0,
+        reports_to_confirm=list(reports[:EVENTS_SHOWN]) if event_clinics else [],
+        reports_to_confirm_count=reports.count() if event_clinics else 0,
     )

@@ -9,6 +9,8 @@ from prolotrack.web.views import (
     partials,
     patients,
     questionnaires,
+    safety_events,
+    safety_session,
     treatment,
 )
 
@@ -29,6 +31,11 @@ urlpatterns = [
     ),
     path("conditions/<uuid:condition_id>/edit/", clinical.condition_edit, name="condition_edit"),
     path("patients/<uuid:patient_id>/courses/new/", treatment.course_create, name="course_create"),
+    path(
+        "patients/<uuid:patient_id>/courses/from-protocol/",
+        safety_session.course_create_from_protocol,
+        name="course_create_from_protocol",
+    ),
     path("courses/<uuid:course_id>/", treatment.course_detail, name="course_detail"),
     path("courses/<uuid:course_id>/edit/", treatment.course_edit, name="course_edit"),
     path("courses/<uuid:course_id>/sessions/new/", treatment.session_create, name="session_create"),
@@ -41,6 +48,22 @@ urlpatterns = [
     ),
     path("injections/<uuid:injection_id>/edit/", treatment.injection_edit, name="injection_edit"),
     path(
+        "sessions/<uuid:session_id>/screening/",
+        safety_session.session_screening,
+        name="session_screening",
+    ),
+    path(
+        "sessions/<uuid:session_id>/screening/override/",
+        safety_session.session_screening_override,
+        name="session_screening_override",
+    ),
+    path("sessions/<uuid:session_id>/dose/", safety_session.session_dose, name="session_dose"),
+    path(
+        "sessions/<uuid:session_id>/dose/override/",
+        safety_session.session_dose_override,
+        name="session_dose_override",
+    ),
+    path(
         "questionnaires/<uuid:administration_id>/fill/",
         questionnaires.questionnaire_fill,
         name="questionnaire_fill",
@@ -51,6 +74,38 @@ urlpatterns = [
         name="questionnaire_send_link",
     ),
     path("outbox/", questionnaires.demo_outbox, name="demo_outbox"),
+    # Side effects (adverse events), consent and aftercare.
+    path(
+        "patients/<uuid:patient_id>/adverse-events/new/",
+        safety_events.adverse_event_create,
+        name="adverse_event_create",
+    ),
+    path(
+        "adverse-events/<uuid:event_id>/",
+        safety_events.adverse_event_detail,
+        name="adverse_event_detail",
+    ),
+    path(
+        "adverse-events/<uuid:event_id>/confirm/",
+        safety_events.adverse_event_confirm_view,
+        name="adverse_event_confirm",
+    ),
+    path(
+        "adverse-events/<uuid:event_id>/edit/",
+        safety_events.adverse_event_edit,
+        name="adverse_event_edit",
+    ),
+    path(
+        "adverse-events/<uuid:event_id>/review/",
+        safety_events.adverse_event_review_view,
+        name="adverse_event_review",
+    ),
+    path("courses/<uuid:course_id>/consent/", safety_events.course_consent, name="course_consent"),
+    path(
+        "sessions/<uuid:session_id>/aftercare/",
+        safety_events.session_aftercare,
+        name="session_aftercare",
+    ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),
     # The patients' home questionnaire pages: no login, a signed token instead of an id.

@@ -18,6 +18,8 @@ from prolotrack.patients.models import (
     Patient,
     WeightMeasurement,
 )
+from prolotrack.safety.events import adverse_event_record
+from prolotrack.safety.models import AdverseEvent, Consent
 from prolotrack.treatment.models import Course, Injection, Session
 from prolotrack.treatment.services import course_plan
 from tests.conftest import actor
@@ -30,9 +32,10 @@ CLINICAL_MODELS = (
     Session,
     Injection,
     Administration,
+    AdverseEvent,
 )
 # Rows that are only ever added: their ids are enough to see a change.
-APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage)
+APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent)
 
 
 def plan_course_due_now(patient: Patient, clinician: User, side: str = "left") -> Course:
@@ -65,6 +68,8 @@ class ClinicAObjects:
     injection: Injection
     clinician: User
     administration: Administration  # a due baseline KOOS of a second (left knee) course
+    adverse_event: AdverseEvent  # a confirmed, unreviewed grade 1 flare after `session`
+    patient_report: AdverseEvent  # an unconfirmed report of the patient on `course`
 
 
 @pytest.fixture
@@ -74,8 +79,43 @@ def objects_a(patient_a, course_a, clinician_a) -> ClinicAObjects:
     condition = patient_a.conditions.get()
     administration = due_administration(plan_course_due_now(patient_a, clinician_a))
     return ClinicAObjects(
-        patient_a, condition, course, session, injection, clinician_a, administration
+        patient_a,
+        condition,
+        course,
+        session,
+        injection,
+        clinician_a,
+        administration,
+        adverse_event_record(
+            actor=actor(clinician_a),
+            patient=patient_a,
+            course=course,
+            session=session,
+            term="pain_flare",
+            grade=1,
+            relatedness="probable",
+            onset_after_hours=6,
+        ),
+        patient_report(course),
     )
+
+
+def patient_report(course: Course, term: str = "swelling_effusion") -> AdverseEvent:
+    """What `adverse_event_report_by_patient` stores, without issuing a questionnaire link (a
+    link would change the questionnaires the other page tests count on)."""
+    event = AdverseEvent(
+        clinic_id=course.clinic_id,
+        patient=course.patient,
+        course=course,
+        term=term,
+        onset_on=timezone.localdate(),
+        reported_by_patient=True,
+        patient_description="My knee swelled up and is warm.",
+    )
+    event.derive()
+    event.full_clean()
+    event.save()
+    return event
 
 
 def logged_in(user: User) -> Client:
@@ -178,5 +218,61 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
         ),
         "questionnaire_fill": {"answers-channel": "clinic", "answers-item-P1": "2"},
         "questionnaire_send_link": {},
+        "course_create_from_protocol": {
+            "side": "right",
+            "protocol_code": "rabago_2013",
+            "first_day": today.isoformat(),
+        },
+        "session_screening": {"version": "1", "answer_skin_infection_at_site": "no"},
+        "session_screening_override": {"reason": "Benefit outweighs the risk here."},
+        "session_dose": {"lidocaine_stock_pct": "2", "epinephrine": "on"},
+        "session_dose_override": {"reason": "Benefit outweighs the risk here."},
+        **event_posts(objects),
     }
     return bodies[url_name]
+
+
+def event_fields(event: AdverseEvent, prefix: str, **changes: Any) -> dict[str, Any]:
+    """The adverse event form as the detail page fills it for `event`, with `changes`."""
+    data: dict[str, Any] = {
+        "session": str(event.session.public_id) if event.session else "",
+        "term": event.term,
+        "other_term": event.other_term,
+        "onset_on": event.onset_on.isoformat(),
+        "onset_after_hours": "" if event.onset_after_hours is None else event.onset_after_hours,
+        "grade": event.grade or "",
+        "relatedness": event.relatedness,
+        "action_taken": event.action_taken,
+        "outcome": event.outcome,
+        "resolved_on": event.resolved_on.isoformat() if event.resolved_on else "",
+        "notes": event.notes,
+        "version": event.version,
+    }
+    data.update(changes)
+    criteria = data.pop("criteria", event.serious_criteria)
+    posted = {f"{prefix}-{name}": value for name, value in data.items()}
+    posted[f"{prefix}-criteria"] = list(criteria)
+    return posted
+
+
+def event_posts(objects: ClinicAObjects) -> dict[str, dict[str, Any]]:
+    """Accepted POST bodies of the side effect and consent pages."""
+    return {
+        "adverse_event_create": {
+            "course": str(objects.course.public_id),
+            "session": str(objects.session.public_id),
+            "term": "pain_flare",
+            "onset_after_hours": "6",
+            "grade": "2",
+            "relatedness": "probable",
+            "outcome": "recovering",
+        },
+        "adverse_event_confirm": event_fields(
+            objects.patient_report, "confirm", grade=1, relatedness="possible"
+        ),
+        "adverse_event_edit": event_fields(
+            objects.adverse_event, "edit", outcome="recovering", notes="Settling."
+        ),
+        "adverse_event_review": {"review-version": objects.adverse_event.version},
+        "course_consent": {"typed_name": objects.patient.full_name},
+    }

@@ -30,7 +30,27 @@ OBJECT_PAGES = [
     ("injection_edit", "injection_id", "injection", ("GET", "POST")),
     ("questionnaire_fill", "administration_id", "administration", ("GET", "POST")),
     ("questionnaire_send_link", "administration_id", "administration", ("POST",)),
+    ("course_create_from_protocol", "patient_id", "patient", ("GET", "POST")),
+    ("session_screening", "session_id", "session", ("POST",)),
+    ("session_screening_override", "session_id", "session", ("POST",)),
+    ("session_dose", "session_id", "session", ("POST",)),
+    ("session_dose_override", "session_id", "session", ("POST",)),
+    ("adverse_event_create", "patient_id", "patient", ("GET", "POST")),
+    ("adverse_event_detail", "event_id", "adverse_event", ("GET",)),
+    ("adverse_event_confirm", "event_id", "patient_report", ("POST",)),
+    ("adverse_event_edit", "event_id", "adverse_event", ("POST",)),
+    ("adverse_event_review", "event_id", "adverse_event", ("POST",)),
+    ("course_consent", "course_id", "course", ("GET", "POST")),
+    ("session_aftercare", "session_id", "session", ("GET",)),
 ]
+# These change a scheduled session only (objects_a's session is done): the same POST by the own
+# clinic is tested in tests/web/test_session_safety.py.
+SCHEDULED_SESSION_POSTS = {
+    "session_screening",
+    "session_screening_override",
+    "session_dose",
+    "session_dose_override",
+}
 CASES = [
     pytest.param(name, parameter, key, method, id=f"{name}-{method}")
     for name, parameter, key, methods in OBJECT_PAGES
@@ -39,7 +59,7 @@ CASES = [
 POST_PAGES = [
     pytest.param(name, parameter, key, id=name)
     for name, parameter, key, methods in OBJECT_PAGES
-    if "POST" in methods
+    if "POST" in methods and name not in SCHEDULED_SESSION_POSTS
 ]
 # Front desk may open these for a patient of their own clinic; every other object page is 403.
 FRONT_DESK_PAGES = {"patient_chart", "patient_edit"}

@@ -9,7 +9,7 @@ import pytest
 
 from prolotrack.patients.models import KneeCondition, MedicalHistory
 from prolotrack.web.parsing import MAX_PLANNED_SESSIONS, SessionTimesError, parse_session_times
-from prolotrack.web.presenters import conditions_by_side, history_summary, weight_is_stale
+from prolotrack.web.presenters import conditions_by_side, history_summary
 
 
 def test_session_times_parse_to_utc_in_the_order_given():
@@ -38,12 +38,6 @@ def test_too_many_sessions_are_refused():
     text = "\n".join(f"2026-01-{day:02d} 09:00" for day in range(1, MAX_PLANNED_SESSIONS + 2))
     with pytest.raises(SessionTimesError, match="at most"):
         parse_session_times(text)
-
-
-def test_weight_is_stale_after_90_days():
-    today = dt.date(2026, 6, 30)
-    assert not weight_is_stale(today - dt.timedelta(days=90), today)
-    assert weight_is_stale(today - dt.timedelta(days=91), today)
 
 
 def test_history_summary_lists_what_is_recorded():

@@ -233,3 +233,26 @@ def test_pages_load_no_inline_script(clinician_a, patient_a):
     assert " onclick=" not in html
     assert " onchange=" not in html
     assert "htmx-2.0.10.min.js" in html
+
+
+def test_chart_flags_a_weight_older_than_the_clinic_allows(clinician_a, patient_a):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from prolotrack.patients.services import weight_record
+    from prolotrack.safety.models import ClinicSettings
+    from tests.conftest import actor
+
+    measured = timezone.localdate() - dt.timedelta(days=100)
+    weight_record(
+        actor=actor(clinician_a), patient=patient_a, weight_kg=Decimal("70"), measured_on=measured
+    )
+    client = logged_in(clinician_a)
+    chart = reverse("patient_chart", kwargs={"patient_id": patient_a.public_id})
+    assert client.get(chart).context["weight_stale"] is True  # default limit: 90 days
+    ClinicSettings.objects.create(clinic=patient_a.clinic, weight_max_age_days=120)
+    page = client.get(chart)
+    assert page.context["weight_stale"] is False
+    ClinicSettings.objects.filter(clinic=patient_a.clinic).update(weight_max_age_days=30)
+    assert "older than 30 days" in client.get(chart).content.decode()

@@ -18,6 +18,21 @@ from prolotrack.web.forms.common import RecordForm, VersionedForm
 from prolotrack.web.parsing import SessionTimesError, parse_session_times
 
 UTC_HINT = "Coordinated Universal Time (UTC)."
+DEVIATION_HINT = (
+    "Only when this departs from the course's protocol (another site, volume or "
+    "concentration, or a session the protocol does not have): say why. It is recorded as a "
+    "deviation."
+)
+
+
+def deviation_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="Reason for departing from the protocol",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=DEVIATION_HINT,
+    )
 
 
 class CourseCreateForm(RecordForm):
@@ -54,6 +69,7 @@ class SessionCreateForm(RecordForm):
     model = Session
     field_names = ("scheduled_at", "notes")
     help_texts = {"scheduled_at": UTC_HINT}
+    deviation_reason = deviation_reason_field()
 
 
 class SessionEditForm(RecordForm, VersionedForm):
@@ -78,6 +94,7 @@ class SessionEditForm(RecordForm, VersionedForm):
             ],
             help_text="Required for a done session.",
         )
+        self.fields["deviation_reason"] = deviation_reason_field()
 
     def clean_clinician(self) -> User | None:
         chosen = self.cleaned_data["clinician"]
@@ -108,6 +125,7 @@ class InjectionForm(RecordForm):
                 }
             ),
         )
+        self.fields["deviation_reason"] = deviation_reason_field()
 
 
 class InjectionEditForm(InjectionForm, VersionedForm):

@@ -25,9 +25,11 @@ from prolotrack.clinics.access import (
 )
 from prolotrack.core.actor import Actor
 from prolotrack.core.errors import AccessDenied
+from prolotrack.domain.dosing import weight_is_stale
 from prolotrack.patients import selectors, services
 from prolotrack.patients.access import access_patient
 from prolotrack.patients.models import Patient
+from prolotrack.safety.selectors import weight_max_age_days
 from prolotrack.web import presenters
 from prolotrack.web.actors import actor_for
 from prolotrack.web.errors import page, submit
@@ -123,11 +125,13 @@ def patient_chart(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = access_patient(patient_id, user=actor.user, roles=DEMOGRAPHIC_READ_ROLES)
     chart = selectors.patient_chart(actor=actor, patient=patient)
     weight = chart.latest_weight
+    max_age_days = weight_max_age_days(patient.clinic_id)
     context = {
         "chart": chart,
         "patient": patient,
         "weight_stale": weight is not None
-        and presenters.weight_is_stale(weight.measured_on, timezone.localdate()),
+        and weight_is_stale(weight.measured_on, timezone.localdate(), max_age_days),
+        "weight_max_age_days": max_age_days,
         "history_lines": presenters.history_summary(chart.history) if chart.history else [],
         "conditions_by_side": presenters.conditions_by_side(chart.conditions, patient.sides),
         "schedule": [] if chart.show_clinical else presenters.schedule_of(chart.courses),

@@ -44,6 +44,7 @@ from prolotrack.web.forms.treatment import (
     SessionEditForm,
 )
 from prolotrack.web.views.rendering import form_page, posted
+from prolotrack.web.views.safety_session import course_protocol_context, session_safety_context
 
 
 def _course_url(course: Course) -> str:
@@ -98,6 +99,7 @@ def course_detail(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
         "patient": course.patient,
         "sessions": course_sessions(actor=actor, course=course),
         **_permissions(role_in(actor.user, course.clinic_id)),
+        **course_protocol_context(course),
     }
     return render(request, "web/treatment/course_detail.html", context)
 
@@ -136,7 +138,12 @@ def session_create(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     result = submit(
         request,
         form,
-        lambda data: session_schedule(actor=actor, course=course, **form.values(data)),
+        lambda data: session_schedule(
+            actor=actor,
+            course=course,
+            deviation_reason=data["deviation_reason"],
+            **form.values(data),
+        ),
     )
     if result.saved is not None:
         messages.success(request, "Session scheduled.")
@@ -163,6 +170,7 @@ def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         "injections": session_injections(actor=actor, session=session),
         "is_done": session.status == SessionStatus.DONE,
         **_permissions(role_in(actor.user, session.clinic_id)),
+        **session_safety_context(actor, session, role_in(actor.user, session.clinic_id)),
     }
     return render(request, "web/treatment/session_detail.html", context)
 
@@ -181,7 +189,11 @@ def session_edit(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
         request,
         form,
         lambda data: session_update(
-            actor=actor, session=session, expected_version=data["version"], **form.values(data)
+            actor=actor,
+            session=session,
+            expected_version=data["version"],
+            deviation_reason=data["deviation_reason"],
+            **form.values(data),
         ),
     )
     if result.saved is not None:
@@ -205,7 +217,12 @@ def injection_create(request: HttpRequest, session_id: uuid.UUID) -> HttpRespons
     result = submit(
         request,
         form,
-        lambda data: injection_add(actor=actor, session=session, **form.values(data)),
+        lambda data: injection_add(
+            actor=actor,
+            session=session,
+            deviation_reason=data["deviation_reason"],
+            **form.values(data),
+        ),
     )
     if result.saved is not None:
         messages.success(request, "Injection recorded.")
@@ -231,7 +248,11 @@ def injection_edit(request: HttpRequest, injection_id: uuid.UUID) -> HttpRespons
         request,
         form,
         lambda data: injection_update(
-            actor=actor, injection=injection, expected_version=data["version"], **form.values(data)
+            actor=actor,
+            injection=injection,
+            expected_version=data["version"],
+            deviation_reason=data["deviation_reason"],
+            **form.values(data),
         ),
     )
     if result.saved is not None:
