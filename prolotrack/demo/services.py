@@ -7,6 +7,7 @@ invariants are tested in tests/domain and a test validates loaded rows with `ful
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -190,7 +191,7 @@ def _write_chunk(
         for p in cohort
     )
     MedicalHistory.objects.bulk_create(
-        MedicalHistory(clinic=clinic, patient=row, **_history_fields(p))
+        MedicalHistory(clinic=clinic, patient=row, **dataclasses.asdict(p.history))
         for row, p in zip(patients, cohort, strict=True)
     )
     WeightMeasurement.objects.bulk_create(
@@ -331,21 +332,3 @@ def _scores_for(
                 )
             )
     return scores
-
-
-def _history_fields(patient: SyntheticPatient) -> dict[str, object]:
-    h = patient.history
-    return {
-        "on_anticoagulants": h.on_anticoagulants,
-        "anticoagulant_name": h.anticoagulant_name,
-        "bleeding_disorder": h.bleeding_disorder,
-        "diabetes": h.diabetes,
-        "hba1c_pct": h.hba1c_pct,
-        "hba1c_measured_on": h.hba1c_measured_on,
-        "arthroplasty_right": h.arthroplasty_right,
-        "arthroplasty_left": h.arthroplasty_left,
-        "allergy_local_anaesthetic": h.allergy_local_anaesthetic,
-        "allergy_corn_dextrose": h.allergy_corn_dextrose,
-        "pregnant": h.pregnant,
-        "last_corticosteroid_injection_on": h.last_corticosteroid_injection_on,
-    }
