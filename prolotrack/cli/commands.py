@@ -138,7 +138,16 @@ def manage(ctx: typer.Context) -> None:
     execute_from_command_line(["prolotrack manage", *ctx.args])
 
 
+def permissions() -> None:
+    """Print the permission matrix (route x role) as Markdown, as docs/security.md shows it."""
+    setup_django()
+    from prolotrack.web.permissions import markdown
+
+    typer.echo(markdown(), nl=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(permissions)
     app.command()(migrate)
     app.command()(demo)
     app.command()(createuser)

@@ -1,0 +1,162 @@
+"""The permission matrix: who may use each page, by role and HTTP method.
+
+One row per named route of `prolotrack.web.urls` (the portal's included routes too). The views
+enforce these rules through `access_*` / `require_role` with the role sets of
+`prolotrack.clinics.access`; this table states them in one place, and
+`tests/web/test_permission_matrix.py` holds the two together: it fails when a route has no row,
+and it sends every route x role x method and checks the answer (allowed; 403 for a role the row
+does not list; 404 for another clinic's object, the same answer as a missing one).
+
+Route kinds:
+- `object`: the URL carries an object's opaque id; the object's clinic decides (404 for a user
+  with no membership there, 403 for a member whose role is not listed).
+- `clinic`: no object in the URL; the user's roles in any of their clinics decide what they see.
+- `login`: any signed-in user (catalogue data or the user's own session, no patient data).
+- `token`: the patients' questionnaire link (`/q/<token>/`): a signed, expiring token, no account.
+- `public`: no sign-in (the sign-in page itself, the portal's thank-you page).
+
+`prolotrack permissions` prints the table as Markdown; docs/security.md includes that output and
+a test checks it is current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from prolotrack.clinics.access import (
+    CLINICAL_READ_ROLES,
+    CLINICAL_WRITE_ROLES,
+    DEMOGRAPHIC_READ_ROLES,
+    DEMOGRAPHIC_WRITE_ROLES,
+    SESSION_DOCUMENT_ROLES,
+)
+from prolotrack.clinics.models import Role
+from prolotrack.safety.doses import OVERRIDE_ROLES as DOSE_OVERRIDE_ROLES
+from prolotrack.safety.events import EVENT_CONFIRM_ROLES
+from prolotrack.safety.screening import OVERRIDE_ROLES as SCREENING_OVERRIDE_ROLES
+
+Kind = Literal["object", "clinic", "login", "token", "public"]
+Method = Literal["GET", "POST"]
+ALL_ROLES: tuple[str, ...] = tuple(Role.values)
+NOBODY: frozenset[str] = frozenset()
+EVENT_UPDATE_ROLES = CLINICAL_WRITE_ROLES | EVENT_CONFIRM_ROLES
+CLINIC_ADMIN_ROLES = frozenset({Role.CLINIC_ADMIN})
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: Kind
+    methods: dict[str, frozenset[str]] = field(default_factory=dict)
+    note: str = ""
+    # What a role the row does not list gets: 403, or 404 where the page does not exist for it.
+    denied_status: int = 403
+
+    def allows(self, method: str, role: str) -> bool:
+        return role in self.methods.get(method, NOBODY)
+
+
+def _object(note: str = "", **methods: frozenset[str]) -> Rule:
+    return Rule("object", dict(methods), note)
+
+
+def _clinic(note: str = "", **methods: frozenset[str]) -> Rule:
+    return Rule("clinic", dict(methods), note)
+
+
+EVERYONE = frozenset(ALL_ROLES)
+
+MATRIX: dict[str, Rule] = {
+    # Sign-in.
+    "login": Rule("public", note="sign-in form"),
+    "logout": Rule("login", note="POST only"),
+    # Lists and dashboards: what each role sees depends on its clinics.
+    "dashboard": _clinic("everyone signed in; patient lists only for staff", GET=EVERYONE),
+    "patient_list": _clinic(
+        "search by name or MRN in a POST body",
+        GET=DEMOGRAPHIC_READ_ROLES,
+        POST=DEMOGRAPHIC_READ_ROLES,
+    ),
+    "patient_create": _clinic(GET=DEMOGRAPHIC_WRITE_ROLES, POST=DEMOGRAPHIC_WRITE_ROLES),
+    "demo_outbox": Rule(
+        "clinic",
+        {"GET": CLINICAL_READ_ROLES},
+        "demo clinics only; 404 for everyone else",
+        denied_status=404,
+    ),
+    # The patient record.
+    "patient_chart": _object(
+        "front desk sees demographics and appointments only", GET=DEMOGRAPHIC_READ_ROLES
+    ),
+    "patient_edit": _object(GET=DEMOGRAPHIC_WRITE_ROLES, POST=DEMOGRAPHIC_WRITE_ROLES),
+    "history_edit": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "weight_add": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "condition_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "condition_edit": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    # Courses, sessions, injections.
+    "course_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "course_create_from_protocol": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "course_detail": _object(GET=CLINICAL_READ_ROLES),
+    "course_edit": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "session_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "session_detail": _object(GET=CLINICAL_READ_ROLES),
+    "session_edit": _object(GET=SESSION_DOCUMENT_ROLES, POST=SESSION_DOCUMENT_ROLES),
+    "injection_create": _object(GET=SESSION_DOCUMENT_ROLES, POST=SESSION_DOCUMENT_ROLES),
+    "injection_edit": _object(GET=SESSION_DOCUMENT_ROLES, POST=SESSION_DOCUMENT_ROLES),
+    # Session safety.
+    "session_screening": _object(POST=SESSION_DOCUMENT_ROLES),
+    "session_screening_override": _object(
+        "a clinician, with a written reason", POST=SCREENING_OVERRIDE_ROLES
+    ),
+    "session_dose": _object(POST=SESSION_DOCUMENT_ROLES),
+    "session_dose_override": _object(
+        "a clinician, with a written reason", POST=DOSE_OVERRIDE_ROLES
+    ),
+    "session_aftercare": _object("printable sheet", GET=CLINICAL_READ_ROLES),
+    "course_consent": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    # Adverse events.
+    "adverse_event_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "adverse_event_detail": _object(GET=CLINICAL_READ_ROLES),
+    "adverse_event_confirm": _object(
+        "a patient's report becomes an event", POST=EVENT_CONFIRM_ROLES
+    ),
+    "adverse_event_edit": _object(POST=EVENT_UPDATE_ROLES),
+    "adverse_event_review": _object("serious events leave the dashboard", POST=EVENT_CONFIRM_ROLES),
+    # Questionnaires.
+    "questionnaire_fill": _object(
+        "tablet or paper entry", GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES
+    ),
+    "questionnaire_send_link": _object(POST=CLINICAL_WRITE_ROLES),
+    # Form helpers (catalogue data only).
+    "injection_approach": Rule("login", note="site catalogue lookup"),
+    "condition_codes": Rule("login", note="ICD-10-CM catalogue lookup"),
+    # The patients' questionnaire link.
+    "portal_link": Rule("token"),
+    "portal_save": Rule("token"),
+    "portal_submit": Rule("token"),
+    "portal_thanks": Rule("public", note="shows nothing about anyone"),
+}
+
+
+ROLE_LABELS = dict(Role.choices)
+
+
+def markdown() -> str:
+    """The matrix as a Markdown table (docs/security.md embeds it)."""
+    roles = list(ALL_ROLES)
+    head = "| route | kind | " + " | ".join(ROLE_LABELS[r] for r in roles) + " | note |"
+    rule = "|" + "---|" * (len(roles) + 3)
+    lines = [head, rule]
+    for name in sorted(MATRIX):
+        entry = MATRIX[name]
+        cells = []
+        for role in roles:
+            allowed = [m for m in ("GET", "POST") if entry.allows(m, role)]
+            if entry.kind in ("login",):
+                cells.append("signed in")
+            elif entry.kind in ("token", "public"):
+                cells.append("—")
+            else:
+                cells.append(" ".join(allowed) if allowed else "✗")
+        lines.append(f"| `{name}` | {entry.kind} | " + " | ".join(cells) + f" | {entry.note} |")
+    return "\n".join(lines) + "\n"
