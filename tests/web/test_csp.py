@@ -60,3 +60,17 @@ def test_the_scan_finds_what_it_looks_for():
     sample = '<script>alert(1)</script><a onclick="x()"></a><b hx-on:click="y()"></b>'
     assert len(SCRIPT_TAG.findall(sample)) == 1
     assert [m.group(1) for m in HANDLER.finditer(sample)] == ["onclick", "hx-on:click"]
+
+
+def test_error_pages_carry_the_headers_too(client, clinician_a):
+    client.force_login(clinician_a)
+    missing = client.get("/patients/00000000-0000-4000-8000-000000000000/")
+    assert missing.status_code == 404
+    denied = client.get("/outbox/")
+    assert denied.status_code in (403, 404)
+    for response in (missing, denied):
+        assert "object-src 'none'" in response["Content-Security-Policy"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Cache-Control"] == "no-store"
