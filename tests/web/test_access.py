@@ -42,6 +42,9 @@ OBJECT_PAGES = [
     ("adverse_event_review", "event_id", "adverse_event", ("POST",)),
     ("course_consent", "course_id", "course", ("GET", "POST")),
     ("session_aftercare", "session_id", "session", ("GET",)),
+    ("session_map_add", "session_id", "session", ("POST",)),
+    ("session_note", "session_id", "session", ("GET",)),
+    ("injection_dose_preview", "session_id", "session", ("POST",)),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
@@ -51,6 +54,9 @@ SCHEDULED_SESSION_POSTS = {
     "session_dose",
     "session_dose_override",
 }
+# Tested in tests/web/test_knee_map.py: the map adds at a site of a protocol plan (objects_a's
+# course has none, so it redirects to the form) and the live dose panel changes nothing.
+KNEE_MAP_POSTS = {"session_map_add", "injection_dose_preview"}
 CASES = [
     pytest.param(name, parameter, key, method, id=f"{name}-{method}")
     for name, parameter, key, methods in OBJECT_PAGES
@@ -59,7 +65,7 @@ CASES = [
 POST_PAGES = [
     pytest.param(name, parameter, key, id=name)
     for name, parameter, key, methods in OBJECT_PAGES
-    if "POST" in methods and name not in SCHEDULED_SESSION_POSTS
+    if "POST" in methods and name not in SCHEDULED_SESSION_POSTS | KNEE_MAP_POSTS
 ]
 # Front desk may open these for a patient of their own clinic; every other object page is 403.
 FRONT_DESK_PAGES = {"patient_chart", "patient_edit"}
