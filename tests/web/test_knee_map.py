@@ -309,5 +309,5 @@ def test_injection_form_posts_its_numbers_to_the_live_dose(planned: Documented):
     html = logged_in(planned.clinician).get(url("injection_create", planned.session))
     content = html.content.decode()
     assert f'hx-post="{url("injection_dose_preview", planned.session)}"' in content
-    assert 'hx-trigger="load, change"' in content
+    assert 'hx-trigger="load, change from:closest form"' in content
     assert 'id="live-dose"' in content
