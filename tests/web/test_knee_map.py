@@ -85,7 +85,15 @@ def test_a_planned_site_adds_one_injection_with_the_protocol_syringe(planned: Do
         injection.volume_ml,
         injection.dextrose_pct,
         injection.lidocaine_pct,
-    ) == ("mcl_tibial", "extra_articular", "palpation", 27, Decimal("0.50"), 15, Decimal("0.5"))
+    ) == (
+        "mcl_tibial",
+        "extra_articular",
+        "palpation",
+        27,
+        Decimal("0.50"),
+        Decimal(15),
+        Decimal("0.5"),
+    )
     assert not Deviation.objects.exists()  # the plan's own syringe: nothing departs from it
     assert stored_lidocaine_mg(planned.session) == Decimal("2.50")  # 0.5 mL x 0.5 % x 10
     created = AuditEvent.objects.filter(action="injection.create", object_id=injection.public_id)
@@ -101,7 +109,8 @@ def test_the_joint_needs_a_needle_since_the_protocol_names_none(planned: Documen
     assert snapshot() == before
     assert add_on_map(client, planned.session, "intra_articular", "22").status_code == 302
     injection = Injection.objects.get(session=planned.session)
-    assert (injection.needle_gauge, injection.volume_ml, injection.dextrose_pct) == (22, 6, 25)
+    assert injection.needle_gauge == 22
+    assert (injection.volume_ml, injection.dextrose_pct) == (Decimal(6), Decimal(25))
     assert injection.lidocaine_pct == Decimal("0.5")
     assert stored_lidocaine_mg(planned.session) == Decimal("30.00")  # clinical.md §2: 30 mg
 
