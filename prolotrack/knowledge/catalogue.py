@@ -30,6 +30,11 @@ Category = Literal[
 Laterality = Literal["right", "left", "bilateral", "unspecified"]
 Region = Literal["intra_articular", "medial", "lateral", "anterior"]
 Approach = Literal["intra_articular", "extra_articular"]
+MapView = Literal["anterior", "medial", "lateral"]
+MAP_VIEWS: tuple[MapView, ...] = ("anterior", "medial", "lateral")
+# Each view of the knee diagram has its own box; a site's marker must lie inside it.
+MAP_VIEW_WIDTH = 200
+MAP_VIEW_HEIGHT = 300
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 _KNEE_SIDES = ("right", "left")
@@ -76,6 +81,16 @@ class VolumeRangeMl(BaseModel):
         return self
 
 
+class MapPosition(BaseModel):
+    """Where a site is marked in one view of the knee diagram (x right, y down)."""
+
+    model_config = _MODEL_CONFIG
+
+    view: MapView
+    x: int = Field(ge=0, le=MAP_VIEW_WIDTH)
+    y: int = Field(ge=0, le=MAP_VIEW_HEIGHT)
+
+
 class InjectionSite(BaseModel):
     """One injection site of the knee, with its SNOMED CT body site where one is known."""
 
@@ -91,9 +106,13 @@ class InjectionSite(BaseModel):
     source: str = Field(min_length=1)
     note: str = ""
     typical_volume_ml: VolumeRangeMl | None = None
+    map: tuple[MapPosition, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> InjectionSite:
+        views = [position.view for position in self.map]
+        if len(set(views)) != len(views):
+            raise ValueError("a site is marked at most once in each view of the knee map")
         if (self.region == "intra_articular") != (self.default_approach == "intra_articular"):
             raise ValueError("only the intra-articular region takes the intra-articular approach")
         if self.snomed_confirmed and self.snomed_code is None:

@@ -66,6 +66,32 @@ def session_injections(*, actor: Actor, session: Session) -> list[Injection]:
     return injections
 
 
+def session_print(*, actor: Actor, session: Session) -> list[Injection]:
+    """The session's injections for its printable note; audited as a print."""
+    injections = list(session.injections.order_by("id"))
+    audit_record(
+        actor=actor,
+        action="session.print",
+        clinic_id=session.clinic_id,
+        patient_id=session.course.patient_id,
+        target=session,
+    )
+    return injections
+
+
+def sites_injected_before(*, session: Session) -> dict[str, int]:
+    """How many injections each site had in the course's earlier sessions (by scheduled time).
+
+    Read with the session it belongs to, whose view is already audited."""
+    codes = Injection.objects.filter(
+        session__course_id=session.course_id, session__scheduled_at__lt=session.scheduled_at
+    ).values_list("site_code", flat=True)
+    counts: dict[str, int] = {}
+    for code in codes:
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
 def course_deviations(*, course: Course) -> list[Deviation]:
     """How the course departs from its protocol, oldest first, with who recorded each and why."""
     return list(course.deviations.select_related("session", "recorded_by").order_by("recorded_at"))

@@ -11,6 +11,7 @@ from prolotrack.web.views import (
     questionnaires,
     safety_events,
     safety_session,
+    session_map,
     treatment,
 )
 
@@ -105,6 +106,18 @@ urlpatterns = [
         "sessions/<uuid:session_id>/aftercare/",
         safety_events.session_aftercare,
         name="session_aftercare",
+    ),
+    # The knee injection map, the printable session note and the injection form's live dose.
+    path(
+        "sessions/<uuid:session_id>/map/add/",
+        session_map.session_map_add,
+        name="session_map_add",
+    ),
+    path("sessions/<uuid:session_id>/note/", session_map.session_note, name="session_note"),
+    path(
+        "sessions/<uuid:session_id>/dose/preview/",
+        session_map.injection_dose_preview,
+        name="injection_dose_preview",
     ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),

@@ -16,7 +16,13 @@ from prolotrack.knowledge import (
     injection_sites,
     site_choices,
 )
-from prolotrack.knowledge.catalogue import _parse_icd10_file, _parse_sites_file
+from prolotrack.knowledge.catalogue import (
+    MAP_VIEW_HEIGHT,
+    MAP_VIEW_WIDTH,
+    MAP_VIEWS,
+    _parse_icd10_file,
+    _parse_sites_file,
+)
 
 ISSUE_CODES = [
     "M17.0", "M17.10", "M17.11", "M17.12", "M17.31", "M17.32", "M17.9",
@@ -53,6 +59,11 @@ structure = "Conjoined tendon insertion"
 snomed_confirmed = false
 source = "clinical.md §7b"
 note = "No SNOMED code: UNCONFIRMED."
+
+[[sites.map]]
+view = "medial"
+x = 120
+y = 230
 """
 
 
@@ -189,6 +200,30 @@ def test_volumes_from_the_protocols() -> None:
     assert sites["quadriceps_tendon"].typical_volume_ml is None
 
 
+def test_every_site_is_on_the_knee_map_inside_its_view() -> None:
+    for code, site in injection_sites().items():
+        assert site.map, code
+        for position in site.map:
+            assert position.view in MAP_VIEWS
+            assert 0 <= position.x <= MAP_VIEW_WIDTH, code
+            assert 0 <= position.y <= MAP_VIEW_HEIGHT, code
+    shown = {position.view for site in injection_sites().values() for position in site.map}
+    assert shown == set(MAP_VIEWS)  # each drawn view marks at least one site
+
+
+def test_no_two_markers_overlap_in_a_view() -> None:
+    """Markers are drawn 24 units wide: two closer than that would be hard to click."""
+    placed = [
+        (position.view, position.x, position.y, code)
+        for code, site in injection_sites().items()
+        for position in site.map
+    ]
+    for index, (view, x, y, code) in enumerate(placed):
+        for other_view, other_x, other_y, other in placed[index + 1 :]:
+            if view == other_view:
+                assert max(abs(x - other_x), abs(y - other_y)) >= 24, (code, other)
+
+
 # --- Malformed files ---
 
 
@@ -252,6 +287,11 @@ def test_valid_site_entry_parses(tmp_path: Path) -> None:
         (("snomed_confirmed = false", "snomed_confirmed = true"), "no snomed_code"),
         (('note = "No SNOMED code: UNCONFIRMED."', ""), "needs a note"),
         (("", "[sites.typical_volume_ml]\nmin = 2.0\nmax = 1.0\nsource = 'x'\n"), "above max"),
+        (("x = 120", "x = 201"), "map.0.x"),
+        (("y = 230", "y = -1"), "map.0.y"),
+        (('view = "medial"', 'view = "posterior"'), "map.0.view"),
+        (("[[sites.map]]\nview", "[sites.ignored]\nview"), "ignored"),
+        (("y = 230\n", "y = 230\n[[sites.map]]\nview = 'medial'\nx = 1\ny = 1\n"), "at most once"),
     ],
 )
 def test_invalid_site_entry_is_refused(

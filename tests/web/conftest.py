@@ -227,6 +227,8 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
         "session_screening_override": {"reason": "Benefit outweighs the risk here."},
         "session_dose": {"lidocaine_stock_pct": "2", "epinephrine": "on"},
         "session_dose_override": {"reason": "Benefit outweighs the risk here."},
+        "session_map_add": {"site_code": "mcl_tibial", "needle_gauge": "27"},
+        "injection_dose_preview": {"volume_ml": "6", "dextrose_pct": "25", "lidocaine_pct": "0.5"},
         **event_posts(objects),
     }
     return bodies[url_name]

@@ -47,6 +47,9 @@ OBJECT_PAGES = [
     ("adverse_event_review", "event_id", "adverse_event", ("POST",)),
     ("course_consent", "course_id", "course", ("GET", "POST")),
     ("session_aftercare", "session_id", "session", ("GET",)),
+    ("session_map_add", "session_id", "session", ("POST",)),
+    ("session_note", "session_id", "session", ("GET",)),
+    ("injection_dose_preview", "session_id", "session", ("POST",)),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
@@ -56,6 +59,9 @@ SCHEDULED_SESSION_POSTS = {
     "session_dose",
     "session_dose_override",
 }
+# Tested in tests/web/test_knee_map.py: the map adds at a site of a protocol plan (objects_a's
+# course has none, so it redirects to the form) and the live dose panel changes nothing.
+KNEE_MAP_POSTS = {"session_map_add", "injection_dose_preview"}
 CASES = [
     pytest.param(name, parameter, key, method, id=f"{name}-{method}")
     for name, parameter, key, methods in OBJECT_PAGES
@@ -64,7 +70,7 @@ CASES = [
 POST_PAGES = [
     pytest.param(name, parameter, key, id=name)
     for name, parameter, key, methods in OBJECT_PAGES
-    if "POST" in methods and name not in SCHEDULED_SESSION_POSTS
+    if "POST" in methods and name not in SCHEDULED_SESSION_POSTS | KNEE_MAP_POSTS
 ]
 # The patients' home questionnaire (prolotrack.portal, included under /q/): no login, and the
 # URL carries a signed token, not an object id. tests/web/test_portal.py covers who gets in.

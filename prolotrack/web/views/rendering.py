@@ -25,12 +25,17 @@ def form_page(
     cancel_url: str,
     patient: Patient | None = None,
     submit_label: str = "Save",
+    template: str = FORM_TEMPLATE,
+    **extra: object,
 ) -> HttpResponse:
+    """`template` extends the shared one (for a form with more on the page); `extra` goes into
+    its context."""
     context = {
         "form": form,
         "title": title,
         "cancel_url": cancel_url,
         "patient": patient,
         "submit_label": submit_label,
+        **extra,
     }
-    return render(request, FORM_TEMPLATE, context, status=status)
+    return render(request, template, context, status=status)

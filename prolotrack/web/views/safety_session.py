@@ -54,6 +54,7 @@ from prolotrack.web.forms.safety import (
     OverrideForm,
     ScreeningForm,
 )
+from prolotrack.web.knee_map import session_map_context
 from prolotrack.web.views.rendering import form_page, posted
 
 SESSION_TEMPLATE = "web/treatment/session_detail.html"
@@ -213,20 +214,28 @@ def session_safety_context(
     }
 
 
-def _session_page(
-    request: HttpRequest, actor: Actor, session: Session, status: int, **bound: forms.Form
+def session_page(
+    request: HttpRequest,
+    actor: Actor,
+    session: Session,
+    status: int,
+    map_state: dict[str, Any] | None = None,
+    **bound: forms.Form,
 ) -> HttpResponse:
-    """The session page again, with the form that failed."""
+    """The session page again, with the form that failed (or the knee map's last result)."""
     role = role_in(actor.user, session.clinic_id)
+    injections = session_injections(actor=actor, session=session)
+    can_document = role in SESSION_DOCUMENT_ROLES
     context = {
         "session": session,
         "course": session.course,
         "patient": session.course.patient,
-        "injections": session_injections(actor=actor, session=session),
+        "injections": injections,
         "is_done": session.status == SessionStatus.DONE,
         "can_write_clinical": role in CLINICAL_WRITE_ROLES,
-        "can_document": role in SESSION_DOCUMENT_ROLES,
+        "can_document": can_document,
         **session_safety_context(actor, session, role, **bound),
+        **session_map_context(session, injections, can_document=can_document, **(map_state or {})),
     }
     return render(request, SESSION_TEMPLATE, context, status=status)
 
@@ -256,7 +265,7 @@ def session_screening(request: HttpRequest, session_id: uuid.UUID) -> HttpRespon
     if result.saved is not None:
         messages.success(request, "Screening saved.")
         return redirect(_session_url(session))
-    return _session_page(request, actor, session, result.status, screening_form=form)
+    return session_page(request, actor, session, result.status, screening_form=form)
 
 
 @page("POST")
@@ -272,7 +281,7 @@ def session_screening_override(request: HttpRequest, session_id: uuid.UUID) -> H
     if result.saved is not None:
         messages.success(request, "Screening overridden.")
         return redirect(_session_url(session))
-    return _session_page(request, actor, session, result.status, screening_override_form=form)
+    return session_page(request, actor, session, result.status, screening_override_form=form)
 
 
 @page("POST")
@@ -292,7 +301,7 @@ def session_dose(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     if result.saved is not None:
         messages.success(request, "Stock saved.")
         return redirect(_session_url(session))
-    return _session_page(request, actor, session, result.status, dose_form=form)
+    return session_page(request, actor, session, result.status, dose_form=form)
 
 
 @page("POST")
@@ -308,4 +317,4 @@ def session_dose_override(request: HttpRequest, session_id: uuid.UUID) -> HttpRe
     if result.saved is not None:
         messages.success(request, "Dose check overridden.")
         return redirect(_session_url(session))
-    return _session_page(request, actor, session, result.status, dose_override_form=form)
+    return session_page(request, actor, session, result.status, dose_override_form=form)

@@ -17,9 +17,10 @@ from prolotrack.clinics.access import (
     role_in,
 )
 from prolotrack.clinics.selectors import clinicians_of
+from prolotrack.knowledge import injection_sites
 from prolotrack.patients.access import access_patient
 from prolotrack.treatment.access import access_course, access_injection, access_session
-from prolotrack.treatment.models import Course, Session, SessionStatus
+from prolotrack.treatment.models import Course, Injection, Session, SessionStatus
 from prolotrack.treatment.selectors import course_sessions, session_injections
 from prolotrack.treatment.services import (
     COURSE_FIELDS,
@@ -43,6 +44,7 @@ from prolotrack.web.forms.treatment import (
     SessionCreateForm,
     SessionEditForm,
 )
+from prolotrack.web.knee_map import session_map_context
 from prolotrack.web.views.rendering import form_page, posted
 from prolotrack.web.views.safety_session import course_protocol_context, session_safety_context
 
@@ -53,6 +55,20 @@ def _course_url(course: Course) -> str:
 
 def _session_url(session: Session) -> str:
     return reverse("session_detail", kwargs={"session_id": session.public_id})
+
+
+INJECTION_TEMPLATE = "web/treatment/injection_form.html"
+
+
+def _dose_preview_url(session: Session, injection: Injection | None = None) -> str:
+    url = reverse("injection_dose_preview", kwargs={"session_id": session.public_id})
+    return f"{url}?injection={injection.public_id}" if injection is not None else url
+
+
+def _site_prefill(request: HttpRequest) -> dict[str, str]:
+    """A site chosen on the knee map outside the session's plan: the form opens with it."""
+    site = injection_sites().get(request.GET.get("site_code", ""))
+    return {"site_code": site.code, "approach": site.default_approach} if site else {}
 
 
 def _permissions(role: str | None) -> dict[str, bool]:
@@ -163,14 +179,17 @@ def session_create(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
 def session_detail(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     session = access_session(session_id, user=actor.user, roles=CLINICAL_READ_ROLES)
+    role = role_in(actor.user, session.clinic_id)
+    injections = session_injections(actor=actor, session=session)
     context = {
         "session": session,
         "course": session.course,
         "patient": session.course.patient,
-        "injections": session_injections(actor=actor, session=session),
+        "injections": injections,
         "is_done": session.status == SessionStatus.DONE,
-        **_permissions(role_in(actor.user, session.clinic_id)),
-        **session_safety_context(actor, session, role_in(actor.user, session.clinic_id)),
+        **_permissions(role),
+        **session_safety_context(actor, session, role),
+        **session_map_context(session, injections, can_document=role in SESSION_DOCUMENT_ROLES),
     }
     return render(request, "web/treatment/session_detail.html", context)
 
@@ -213,7 +232,7 @@ def session_edit(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
 def injection_create(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     session = access_session(session_id, user=actor.user, roles=SESSION_DOCUMENT_ROLES)
-    form = InjectionForm(posted(request))
+    form = InjectionForm(posted(request), initial=_site_prefill(request))
     result = submit(
         request,
         form,
@@ -235,6 +254,8 @@ def injection_create(request: HttpRequest, session_id: uuid.UUID) -> HttpRespons
         cancel_url=_session_url(session),
         patient=session.course.patient,
         submit_label="Record injection",
+        template=INJECTION_TEMPLATE,
+        dose_preview_url=_dose_preview_url(session),
     )
 
 
@@ -265,4 +286,6 @@ def injection_edit(request: HttpRequest, injection_id: uuid.UUID) -> HttpRespons
         title="Edit injection",
         cancel_url=_session_url(session),
         patient=session.course.patient,
+        template=INJECTION_TEMPLATE,
+        dose_preview_url=_dose_preview_url(session, injection),
     )
