@@ -103,6 +103,11 @@ MATRIX: dict[str, Rule] = {
     "session_edit": _object(GET=SESSION_DOCUMENT_ROLES, POST=SESSION_DOCUMENT_ROLES),
     "injection_create": _object(GET=SESSION_DOCUMENT_ROLES, POST=SESSION_DOCUMENT_ROLES),
     "injection_edit": _object(GET=SESSION_DOCUMENT_ROLES, POST=SESSION_DOCUMENT_ROLES),
+    "session_map_add": _object("click a site on the knee map", POST=SESSION_DOCUMENT_ROLES),
+    "session_note": _object("printable session note", GET=CLINICAL_READ_ROLES),
+    "injection_dose_preview": _object(
+        "live dose on the injection form", POST=SESSION_DOCUMENT_ROLES
+    ),
     # Session safety.
     "session_screening": _object(POST=SESSION_DOCUMENT_ROLES),
     "session_screening_override": _object(
