@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods
 from prolotrack.audit.services import audit_record
 from prolotrack.core.errors import ApplicationError, NotFound
 from prolotrack.domain.instruments import InstrumentDefinition
-from prolotrack.knowledge.instruments import instrument_definitions
 from prolotrack.knowledge.check_in import check_in
+from prolotrack.knowledge.instruments import instrument_definitions
 from prolotrack.outcomes.links import (
     link_close_if_done,
     link_open,

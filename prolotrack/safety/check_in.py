@@ -78,7 +78,9 @@ def _checked(answers: CheckInAnswers, target: CheckInTarget, wording: CheckIn) -
     if answers.severity not in {severity.code for severity in wording.severities}:
         raise ApplicationError("Say how bad it is.", field="severity")
     if answers.sought_care not in {choice.code for choice in wording.sought_care}:
-        raise ApplicationError("Say whether you have seen anyone else about it.", field="sought_care")
+        raise ApplicationError(
+            "Say whether you have seen anyone else about it.", field="sought_care"
+        )
     text = answers.description.strip()
     if len(text) > wording.max_description_chars:
         raise ApplicationError(
@@ -93,8 +95,12 @@ def _checked(answers: CheckInAnswers, target: CheckInTarget, wording: CheckIn) -
 def report_text(answers: CheckInAnswers, words: str, wording: CheckIn) -> str:
     """What staff read as the patient's report: the choices in words, then their own words."""
     severity = wording.severity(answers.severity)
-    started = "the day of the injection" if answers.days_after == 0 else (
-        f"{answers.days_after} day{'s' if answers.days_after != 1 else ''} after the injection"
+    started = (
+        "the day of the injection"
+        if answers.days_after == 0
+        else (
+            f"{answers.days_after} day{'s' if answers.days_after != 1 else ''} after the injection"
+        )
     )
     ticked = "; ".join(wording.problem(code).label for code in answers.problems)
     lines = [
