@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -71,6 +72,8 @@ def portal_check_in(request: HttpRequest, token: str) -> HttpResponse:
             raise
         except ApplicationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
+        except ValidationError as error:  # a model rule; the report was not saved
+            form.add_error(None, " ".join(error.messages))
         else:
             return redirect("portal_check_in_sent", token=token)
     return _form_page(request, token, link, form, status=HTTPStatus.BAD_REQUEST)

@@ -53,7 +53,9 @@ def check_in_target(link: AccessLink) -> CheckInTarget | None:
     )
     if session is None:
         return None
-    today = session.day_of(timezone.now())
+    # The earlier of the clinic's day and the server's: the model refuses an onset after the
+    # server's local day, so no choice offered may be later than either.
+    today = min(session.day_of(timezone.now()), timezone.localdate())
     return CheckInTarget(session=session, days_since=max((today - session.day).days, 0))
 
 
