@@ -47,6 +47,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from prolotrack.domain import synthetic_data as data
+from prolotrack.domain.synthetic_events import SyntheticAdverseEvent as SyntheticAdverseEvent
 from prolotrack.domain.synthetic_questionnaires import (
     QuestionnairePlan as QuestionnairePlan,
 )
@@ -55,7 +56,6 @@ from prolotrack.domain.synthetic_questionnaires import (
 )
 from prolotrack.domain.synthetic_questionnaires import questionnaire_rng, with_administrations
 from prolotrack.domain.synthetic_safety import SafetyPlan as SafetyPlan
-from prolotrack.domain.synthetic_safety import SyntheticAdverseEvent as SyntheticAdverseEvent
 from prolotrack.domain.synthetic_safety import SyntheticSessionSafety as SyntheticSessionSafety
 from prolotrack.domain.synthetic_safety import SyntheticWeight as SyntheticWeight
 from prolotrack.domain.synthetic_safety import safety_rng, with_safety
