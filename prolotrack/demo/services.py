@@ -24,10 +24,17 @@ from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import Clinic, Role, User
 from prolotrack.clinics.services import clinic_create, membership_grant, user_create
 from prolotrack.core.errors import ApplicationError
+from prolotrack.demo import safety as demo_safety
 from prolotrack.domain.instruments import InstrumentDefinition
 from prolotrack.domain.instruments.batch import score_frame
-from prolotrack.domain.synthetic import SyntheticPatient, iter_cohort
+from prolotrack.domain.synthetic import (
+    SyntheticCourse,
+    SyntheticPatient,
+    SyntheticSession,
+    iter_cohort,
+)
 from prolotrack.domain.synthetic_questionnaires import QuestionnairePlan, default_questionnaire_plan
+from prolotrack.domain.synthetic_safety import SafetyPlan, default_safety_plan
 from prolotrack.outcomes.models import Administration, Score
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
 from prolotrack.treatment.models import Course, Injection, Session
@@ -91,10 +98,12 @@ def demo_load(
     seed: int = 42,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
+    safety: SafetyPlan | None = None,
 ) -> DemoSummary:
     """Create the demo clinics, accounts and `patients` patients in clinic A (all or nothing).
 
-    `progress` is called with the number of patients written since the last call.
+    `progress` is called with the number of patients written since the last call. `safety`
+    replaces the shipped rules, limits and adverse event rates (tests raise the rates).
     """
     if os.environ.get("PROLOTRACK_ENV", "development").lower() == "production":
         raise ApplicationError("The demo clinic cannot be loaded in production.")
@@ -110,6 +119,7 @@ def demo_load(
         }
         users = _create_accounts(clinics)
         plan = default_questionnaire_plan()
+        safety_plan = safety or default_safety_plan()
         counts = [0, 0, 0, 0]
         for slug, prefix, size in (
             ("demo-a", "A", patients),
@@ -121,7 +131,12 @@ def demo_load(
                 if a.clinic_slug == slug and a.role == Role.CLINICIAN
             ]
             cohort = iter_cohort(
-                patients=size, seed=seed, today=day, mrn_prefix=prefix, questionnaires=plan
+                patients=size,
+                seed=seed,
+                today=day,
+                mrn_prefix=prefix,
+                questionnaires=plan,
+                safety=safety_plan,
             )
             for chunk in _chunks(cohort, CHUNK_SIZE):
                 written = _write_chunk(clinics[slug], clinicians, chunk, plan)
@@ -222,6 +237,8 @@ def _write_chunk(
             patient=row,
             side=c.side,
             protocol_reference=c.protocol_reference,
+            protocol_code=c.protocol_code,
+            protocol_version=demo_safety.protocol_version(c.protocol_code),
             start_date=c.start_date,
             status=c.status,
             stop_reason=c.stop_reason,
@@ -261,7 +278,25 @@ def _write_chunk(
         for i in s.injections
     )
     _write_questionnaires(clinic, courses, [course for _, course in planned], plan)
+    _write_safety(clinic, clinicians, patients, cohort, courses, planned, sessions, visits)
     return len(patients), len(courses), len(sessions), len(injections)
+
+
+def _write_safety(
+    clinic: Clinic,
+    clinicians: Sequence[User],
+    patients: Sequence[Patient],
+    cohort: Sequence[SyntheticPatient],
+    courses: Sequence[Course],
+    planned: Sequence[tuple[Patient, SyntheticCourse]],
+    sessions: Sequence[Session],
+    visits: Sequence[tuple[Course, SyntheticSession]],
+) -> None:
+    """Issue 4's demo records (`demo.safety`): weights, screenings, dose checks, events."""
+    demo_safety.write_visit_weights(clinic, patients, cohort)
+    demo_safety.write_session_safety(clinic, clinicians, sessions, [s for _, s in visits])
+    generated = [course for _, course in planned]
+    demo_safety.write_adverse_events(clinic, clinicians, courses, generated, sessions)
 
 
 def _write_questionnaires(

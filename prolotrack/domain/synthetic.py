@@ -33,7 +33,9 @@ reserved for fiction.
 Questionnaires (optional, `questionnaires=`): each course gets the administrations its schedule
 plans, with statuses, answer times and item answers drawn from a separate generator per
 patient, so a patient is otherwise identical with and without them (see
-`synthetic_questionnaires`).
+`synthetic_questionnaires`). Safety (optional, `safety=`): every done session gets its
+screening and dose check, the patient weights taken at visits and the courses their adverse
+events, again from a separate generator per patient (see `synthetic_safety`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from prolotrack.domain import synthetic_data as data
+from prolotrack.domain.synthetic_events import SyntheticAdverseEvent as SyntheticAdverseEvent
 from prolotrack.domain.synthetic_questionnaires import (
     QuestionnairePlan as QuestionnairePlan,
 )
@@ -52,6 +55,10 @@ from prolotrack.domain.synthetic_questionnaires import (
     SyntheticAdministration as SyntheticAdministration,
 )
 from prolotrack.domain.synthetic_questionnaires import questionnaire_rng, with_administrations
+from prolotrack.domain.synthetic_safety import SafetyPlan as SafetyPlan
+from prolotrack.domain.synthetic_safety import SyntheticSessionSafety as SyntheticSessionSafety
+from prolotrack.domain.synthetic_safety import SyntheticWeight as SyntheticWeight
+from prolotrack.domain.synthetic_safety import safety_rng, with_safety
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +80,7 @@ class SyntheticSession:
     status: str  # "scheduled" | "done" | "cancelled" | "no_show"
     clinician_index: int  # 0 or 1
     injections: tuple[SyntheticInjection, ...]  # non-empty only when done
+    safety: SyntheticSessionSafety | None = None  # screening and dose check, when done
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +92,8 @@ class SyntheticCourse:
     stop_reason: str
     sessions: tuple[SyntheticSession, ...]
     administrations: tuple[SyntheticAdministration, ...] = ()
+    protocol_code: str = ""  # the shipped protocol followed (knowledge/protocols/), if any
+    adverse_events: tuple[SyntheticAdverseEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,7 @@ class SyntheticPatient:
     conditions: tuple[SyntheticCondition, ...]
     history: SyntheticHistory
     courses: tuple[SyntheticCourse, ...]
+    visit_weights: tuple[SyntheticWeight, ...] = ()  # weighed at visits, for the dose checks
 
 
 def generate_patient(
@@ -136,6 +147,7 @@ def generate_patient(
     today: date,
     mrn_prefix: str = "A",
     questionnaires: QuestionnairePlan | None = None,
+    safety: SafetyPlan | None = None,
 ) -> SyntheticPatient:
     if index < 0:
         raise ValueError(f"index must be >= 0, got {index}")
@@ -167,16 +179,19 @@ def generate_patient(
         history=history,
         courses=_courses(rng, profile, sides, first_start, today, history),
     )
-    if questionnaires is None:
-        return patient
-    courses = with_administrations(
-        patient.courses,
-        plan=questionnaires,
-        rng=questionnaire_rng(seed=seed, mrn_prefix=mrn_prefix, index=index),
-        osteoarthritis=profile.key == data.OSTEOARTHRITIS,
-        today=today,
-    )
-    return replace(patient, courses=courses)
+    if questionnaires is not None:
+        courses = with_administrations(
+            patient.courses,
+            plan=questionnaires,
+            rng=questionnaire_rng(seed=seed, mrn_prefix=mrn_prefix, index=index),
+            osteoarthritis=profile.key == data.OSTEOARTHRITIS,
+            today=today,
+        )
+        patient = replace(patient, courses=courses)
+    if safety is not None:
+        rng = safety_rng(seed=seed, mrn_prefix=mrn_prefix, index=index)
+        patient = with_safety(patient, plan=safety, rng=rng, today=today)
+    return patient
 
 
 def iter_cohort(
@@ -186,6 +201,7 @@ def iter_cohort(
     today: date,
     mrn_prefix: str = "A",
     questionnaires: QuestionnairePlan | None = None,
+    safety: SafetyPlan | None = None,
 ) -> Iterator[SyntheticPatient]:
     if patients < 0:
         raise ValueError(f"patients must be >= 0, got {patients}")
@@ -196,6 +212,7 @@ def iter_cohort(
             today=today,
             mrn_prefix=mrn_prefix,
             questionnaires=questionnaires,
+            safety=safety,
         )
 
 
@@ -206,6 +223,7 @@ def generate_cohort(
     today: date,
     mrn_prefix: str = "A",
     questionnaires: QuestionnairePlan | None = None,
+    safety: SafetyPlan | None = None,
 ) -> tuple[SyntheticPatient, ...]:
     cohort = iter_cohort(
         patients=patients,
@@ -213,6 +231,7 @@ def generate_cohort(
         today=today,
         mrn_prefix=mrn_prefix,
         questionnaires=questionnaires,
+        safety=safety,
     )
     return tuple(cohort)
 
@@ -372,6 +391,7 @@ def _knee_course(
     return SyntheticCourse(
         side=side,
         protocol_reference=spec.reference,
+        protocol_code=spec.code,
         start_date=plan.visits[0].scheduled_at.date(),
         status=plan.status,
         stop_reason=plan.stop_reason,

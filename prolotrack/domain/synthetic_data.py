@@ -160,6 +160,9 @@ class ProtocolSpec:
     guidance: tuple[str, ...] = ("palpation",)  # one is chosen per course
     optional_offsets_days: tuple[int, ...] = ()  # taken in order while a coin says so
     optional_probability: float = 0.0
+    # The shipped protocol (knowledge/protocols/<code>.toml) this follows; "" for a course
+    # that only borrows from one (the extra-articular courses).
+    code: str = ""
 
 
 IA_GAUGES = (22, 25)
@@ -172,6 +175,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         Arm(_decimals("6"), _pct("25"), _lidocaine_pct("0.5"), IA_GAUGES),
         Arm(_decimals("0.5"), _pct("15"), _lidocaine_pct("0.5"), (27,), RABAGO_EA_SITES, (4, 10)),
         optional_offsets_days=(84, 112), optional_probability=0.15,
+        code="rabago_2013",
     ),
     # Months 0, 2, 4 (open-label extras at 6, 8, 10). IA 9 mL 10 %, 0.075 % lidocaine, 27 G.
     REEVES_2000: ProtocolSpec(
@@ -179,6 +183,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         Arm(_decimals("9"), _pct("10"), _lidocaine_pct("0.075"), (27,)),
         None,
         optional_offsets_days=tuple(_month_days(m) for m in (6, 8, 10)), optional_probability=0.2,
+        code="reeves_hassanein_2000",
     ),
     # Weeks 0, 4, 8, 12. IA 5 mL 20 %/0.5 %; EA 1 mL 15 %/0.6 % at 8 collateral sites
     # (both insertions of both collateral ligaments, two points each).
@@ -186,6 +191,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         DUMAIS_2012, (0, 28, 56, 84),
         Arm(_decimals("5"), _pct("20"), _lidocaine_pct("0.5"), IA_GAUGES),
         Arm(_decimals("1"), _pct("15"), _lidocaine_pct("0.6"), (25, 27), COLLATERAL_SITES, (8, 8)),
+        code="dumais_2012",
     ),
     # Weeks 0, 4, 8, 16, IA 25 %. Volume UNCONFIRMED (10 mL often quoted); lidocaine
     # UNCONFIRMED, conservative 0.5 %. Ultrasound per one secondary review.
@@ -194,6 +200,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         Arm(_decimals("10"), _pct("25"), _lidocaine_pct("0.5"), IA_GAUGES),
         None,
         guidance=("ultrasound",),
+        code="sit_2020",
     ),
     # Monthly x 3; 12.5 % dextrose in 1 % lidocaine, 27 G; volume UNCONFIRMED, 0.5-1 mL each.
     TOPOL_2011: ProtocolSpec(
@@ -201,6 +208,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         None,
         Arm(_decimals("0.5", "0.75", "1"), _pct("12.5"), _lidocaine_pct("1"), (27,),
             ("tibial_tuberosity", "patellar_tendon_distal"), (2, 2)),
+        code="topol_2011",
     ),
     # IA at months 0, 2, 4, 6, 10 with 6-9 mL of 10 %. Lidocaine and needle UNCONFIRMED:
     # the same authors' 2000 mix (0.075 %) and a 25 G IA needle are used here.
@@ -208,6 +216,7 @@ PROTOCOLS: dict[str, ProtocolSpec] = {
         REEVES_2003, tuple(_month_days(m) for m in (0, 2, 4, 6, 10)),
         Arm(_decimals("6", "7", "8", "9"), _pct("10"), _lidocaine_pct("0.075"), (25,)),
         None,
+        code="reeves_hassanein_2003",
     ),
 }  # fmt: skip
 

@@ -77,13 +77,21 @@ def link_issue(*, actor: Actor | None, administrations: Sequence[Administration]
 
 def link_open(token: str) -> AccessLink:
     """The link behind `token` if it is genuine, unexpired, unused and not revoked."""
+    link = link_open_for_report(token)
+    if link.used_at:
+        raise NotFound("This link is not valid any more.")
+    return link
+
+
+def link_open_for_report(token: str) -> AccessLink:
+    """The link behind `token` if it is genuine, unexpired and not revoked, used or not: a
+    patient may still report a side effect after submitting (`safety.check_in`)."""
     try:
         public_id = signing.Signer(salt=SALT).unsign(token)
     except signing.BadSignature:
         raise NotFound("This link is not valid.") from None
     link = AccessLink.objects.select_related("clinic").filter(public_id=public_id).first()
-    now = timezone.now()
-    if link is None or link.revoked_at or link.used_at or link.expires_at <= now:
+    if link is None or link.revoked_at or link.expires_at <= timezone.now():
         raise NotFound("This link is not valid any more.")
     return link
 

@@ -23,11 +23,18 @@ from django.views.decorators.http import require_http_methods
 from prolotrack.audit.services import audit_record
 from prolotrack.core.errors import ApplicationError, NotFound
 from prolotrack.domain.instruments import InstrumentDefinition
+from prolotrack.knowledge.check_in import check_in
 from prolotrack.knowledge.instruments import instrument_definitions
-from prolotrack.outcomes.links import link_close_if_done, link_open, link_open_items
+from prolotrack.outcomes.links import (
+    link_close_if_done,
+    link_open,
+    link_open_for_report,
+    link_open_items,
+)
 from prolotrack.outcomes.models import AccessLink, Administration, AdministrationStatus, Channel
 from prolotrack.outcomes.services import administration_complete, answers_save
 from prolotrack.outcomes.texts import item_texts
+from prolotrack.safety.check_in import check_in_target
 from prolotrack.web.forms.questionnaires import QuestionnaireForm
 from prolotrack.web.presenters import SIDE_LABELS, recall_text
 
@@ -90,7 +97,7 @@ def _status(request: HttpRequest, message: str, *, status: int = HTTPStatus.OK) 
     return render(request, STATUS_TEMPLATE, context, status=status)
 
 
-def _client_address(request: HttpRequest) -> str:
+def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
@@ -139,6 +146,7 @@ def _page(
         "clinic_name": link.clinic.name,
         "questionnaires": questionnaires,
         "has_errors": any(q.form.errors for q in questionnaires),
+        "check_in": check_in() if check_in_target(link) is not None else None,
     }
     return render(request, LINK_TEMPLATE, context, status=status)
 
@@ -155,7 +163,7 @@ def portal_link(request: HttpRequest, token: str) -> HttpResponse:
         patient_id=link.patient_id,
         target=link,
         channel="portal",
-        client_address=_client_address(request),
+        client_address=client_address(request),
     )
     return _page(request, token, link, questionnaires)
 
@@ -177,7 +185,7 @@ def _save_all(request: HttpRequest, questionnaires: list[HomeQuestionnaire]) -> 
                 administration=questionnaire.administration,
                 answers=answers,
                 channel=Channel.HOME,
-                client_address=_client_address(request),
+                client_address=client_address(request),
             )
         except ApplicationError as error:
             if _closed_meanwhile(questionnaire.administration):
@@ -218,7 +226,7 @@ def portal_submit(request: HttpRequest, token: str) -> HttpResponse:
     if not _save_all(request, questionnaires) or not _complete_all(request, questionnaires):
         return _page(request, token, link, questionnaires, status=HTTPStatus.BAD_REQUEST)
     link_close_if_done(link)
-    return redirect("portal_thanks")
+    return redirect("portal_link_thanks", token=token)
 
 
 def _complete_all(request: HttpRequest, questionnaires: list[HomeQuestionnaire]) -> bool:
@@ -235,7 +243,7 @@ def _complete_all(request: HttpRequest, questionnaires: list[HomeQuestionnaire])
                         administration=questionnaire.administration,
                         answers=questionnaire.form.answers(),
                         channel=Channel.HOME,
-                        client_address=_client_address(request),
+                        client_address=client_address(request),
                     )
                 except ApplicationError as error:
                     if _closed_meanwhile(questionnaire.administration):
@@ -250,3 +258,16 @@ def _complete_all(request: HttpRequest, questionnaires: list[HomeQuestionnaire])
 @portal_page("GET")
 def portal_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/thanks.html")
+
+
+@portal_page("GET")
+def portal_link_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    """Thanks after submitting, offering the check-in while the link can still report; a
+    link that cannot (expired, forged, no injection yet) gets the plain thanks."""
+    try:
+        link = link_open_for_report(token)
+    except NotFound:
+        return render(request, "portal/thanks.html")
+    offer = check_in() if check_in_target(link) is not None else None
+    context = {"token": token, "clinic_name": link.clinic.name, "check_in": offer}
+    return render(request, "portal/thanks.html", context)

@@ -134,10 +134,18 @@ def adverse_event_record(
 
 @transaction.atomic
 def adverse_event_report_by_patient(
-    *, link: AccessLink, description: str, onset_on: dt.date | None = None, term: str = "other"
+    *,
+    link: AccessLink,
+    description: str,
+    onset_on: dt.date | None = None,
+    term: str = "other",
+    session: Session | None = None,
+    client_address: str = "",
 ) -> AdverseEvent:
     """A patient reports a problem from their questionnaire link: an unconfirmed event on the
-    link's course, for staff to grade and confirm. `link` is one the portal opened."""
+    link's course (and `session`, when given, which must be of that course), for staff to grade
+    and confirm. `link` is one the portal opened; a used link still reports until it expires
+    (the post-session check-in, `safety.check_in`)."""
     now = timezone.now()
     if link.revoked_at or link.expires_at <= now:
         raise NotFound("This link is not valid any more.")
@@ -148,14 +156,16 @@ def adverse_event_report_by_patient(
         raise ApplicationError(
             f"Keep it under {MAX_PATIENT_DESCRIPTION} characters.", field="description"
         )
-    course_ids = link.administrations.exclude(course=None).values_list("course_id", flat=True)
-    course = Course.objects.filter(id__in=course_ids, patient_id=link.patient_id).first()
+    course = link_course(link)
     if course is None:
         raise ApplicationError("This link belongs to no course; call the clinic instead.")
+    if session is not None and session.course_id != course.id:
+        raise ApplicationError("That session is not of this link's course.")
     event = AdverseEvent(
         clinic_id=link.clinic_id,
         patient_id=link.patient_id,
         course=course,
+        session=session,
         term=term,
         onset_on=onset_on or timezone.localdate(),
         reported_by_patient=True,
@@ -163,8 +173,23 @@ def adverse_event_report_by_patient(
     )
     event.derive()
     record_create(event)
-    _audit(None, "adverse_event.report", event)
+    audit_record(
+        actor=None,
+        action="adverse_event.report",
+        clinic_id=event.clinic_id,
+        patient_id=event.patient_id,
+        target=event,
+        detail={"term": term},
+        channel="portal",
+        client_address=client_address or None,
+    )
     return event
+
+
+def link_course(link: AccessLink) -> Course | None:
+    """The course of a questionnaire link (its questionnaires' course), if any."""
+    course_ids = link.administrations.exclude(course=None).values_list("course_id", flat=True)
+    return Course.objects.filter(id__in=course_ids, patient_id=link.patient_id).first()
 
 
 def _changes(event: AdverseEvent, changes: dict[str, Any]) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def _result(session: Session, answers: Mapping[str, bool | None]) -> ScreeningRe
         raise ApplicationError(str(error), field="answers") from None
 
 
-def _as_json(result: ScreeningResult) -> dict[str, Any]:
+def screening_result_json(result: ScreeningResult) -> dict[str, Any]:
     return {
         "blocked": result.blocked,
         "blocking": list(result.blocking),
@@ -122,7 +122,7 @@ def screening_start(*, actor: Actor, session: Session) -> Screening:
             session=locked,
             answers=answers,
             rules_version=rules.version,
-            result=_as_json(_result(locked, answers)),
+            result=screening_result_json(_result(locked, answers)),
         )
     )
     prefilled = sum(answer is not None for answer in answers.values())
@@ -145,7 +145,7 @@ def _changes(
     """New answers and result; completion when nothing is left unanswered; an override
     stays only while the same questions block."""
     result = _result(session, answers)
-    changes: dict[str, Any] = {"answers": answers, "result": _as_json(result)}
+    changes: dict[str, Any] = {"answers": answers, "result": screening_result_json(result)}
     if result.unanswered:
         changes |= {"completed_by": None, "completed_at": None}
     elif actor is not None:

@@ -171,7 +171,7 @@ def answer_on_a_phone(page: Any, link_url: str, identifiers: list[str]) -> None:
     nrs.locator('input[value="4"]').check()
     with phone.expect_navigation():
         phone.get_by_role("button", name="Submit").click()
-    assert phone.url.endswith("/q/thanks/"), phone.locator("main").inner_text()[:800]
+    assert phone.url.endswith("/thanks/"), phone.locator("main").inner_text()[:800]
     assert "Thank you" in phone.locator("main").inner_text()
     screenshot(phone, "portal-phone-thanks")
 

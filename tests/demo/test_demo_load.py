@@ -15,6 +15,7 @@ from prolotrack.demo import services as demo
 from prolotrack.domain.synthetic import generate_cohort
 from prolotrack.outcomes.models import Administration, Score
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
+from prolotrack.safety.models import AdverseEvent, DoseCheck, Screening
 from prolotrack.treatment.models import Course, Injection, Session
 
 TODAY = dt.date(2026, 11, 2)
@@ -56,6 +57,9 @@ def test_every_loaded_row_passes_model_validation(loaded):
         Course,
         Session,
         Injection,
+        Screening,
+        DoseCheck,
+        AdverseEvent,
     ):
         rows = list(model.objects.all())
         assert rows, model
@@ -123,6 +127,8 @@ def test_a_failure_half_way_leaves_nothing(db, monkeypatch):
         demo.demo_load(patients=12, seed=3, today=TODAY)
     assert calls == [4, 4]
     assert not Patient.objects.exists()
+    assert not Screening.objects.exists()
+    assert not AdverseEvent.objects.exists()
     assert not Clinic.objects.exists()
     assert not User.objects.exists()
 
@@ -142,6 +148,9 @@ def test_same_seed_same_clinic_content(db):
     demo.demo_load(patients=15, seed=11, today=TODAY)
     first = snapshot()
     for model in (
+        AdverseEvent,
+        Screening,
+        DoseCheck,
         Score,
         Administration,
         Injection,

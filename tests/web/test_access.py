@@ -74,7 +74,14 @@ POST_PAGES = [
 ]
 # The patients' home questionnaire (prolotrack.portal, included under /q/): no login, and the
 # URL carries a signed token, not an object id. tests/web/test_portal.py covers who gets in.
-TOKEN_PAGES = {"portal_link", "portal_save", "portal_submit"}
+TOKEN_PAGES = {
+    "portal_link",
+    "portal_save",
+    "portal_submit",
+    "portal_link_thanks",
+    "portal_check_in",
+    "portal_check_in_sent",
+}
 PUBLIC_PAGES = {"login", "logout", "portal_thanks", *TOKEN_PAGES}
 
 

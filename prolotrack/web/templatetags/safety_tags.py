@@ -10,6 +10,7 @@ from django import template
 from prolotrack.clinics.access import CLINICAL_READ_ROLES, CLINICAL_WRITE_ROLES, role_in
 from prolotrack.patients.models import Patient
 from prolotrack.safety.consent import consent_text
+from prolotrack.safety.events import EVENT_CONFIRM_ROLES
 from prolotrack.safety.selectors import adverse_events_of, consents_of
 from prolotrack.treatment.models import Course
 from prolotrack.web.actors import actor_for
@@ -31,6 +32,7 @@ def side_effects_section(
         "patient": patient,
         "events": adverse_events_of(actor=actor_for(context["request"]), patient=patient),
         "can_record": role in CLINICAL_WRITE_ROLES,
+        "can_confirm": role in EVENT_CONFIRM_ROLES,
     }
 
 
