@@ -139,6 +139,9 @@ MATRIX: dict[str, Rule] = {
     "portal_link": Rule("token"),
     "portal_save": Rule("token"),
     "portal_submit": Rule("token"),
+    "portal_link_thanks": Rule("token"),
+    "portal_check_in": Rule("token", note="the patient reports a side effect"),
+    "portal_check_in_sent": Rule("token"),
     "portal_thanks": Rule("public", note="shows nothing about anyone"),
 }
 
