@@ -93,3 +93,23 @@ def scratch_databases() -> Iterator[ScratchDatabases]:
         yield databases
     finally:
         databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database file to copy (running the migrations takes seconds)."""
+    data_dir = tmp_path_factory.mktemp("migrated")
+    result = prolotrack(data_dir, "migrate", "--quiet")
+    assert result.returncode == 0, result.stderr
+    path = data_dir / "prolotrack.sqlite3"
+    assert not path.with_name(path.name + "-wal").exists() or (
+        path.with_name(path.name + "-wal").stat().st_size == 0
+    )
+    return path
+
+
+def fresh_data_dir(template: Path, data_dir: Path) -> Path:
+    """A data dir holding a copy of the migrated template database."""
+    data_dir.mkdir(parents=True)
+    shutil.copyfile(template, data_dir / "prolotrack.sqlite3")
+    return data_dir
