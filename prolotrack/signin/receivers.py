@@ -29,7 +29,9 @@ def client_address(request: HttpRequest | None) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))[:64]
 
 
-def _claimed(username: str | None, request: HttpRequest | None) -> tuple[Actor | None, dict[str, Any]]:
+def _claimed(
+    username: str | None, request: HttpRequest | None
+) -> tuple[Actor | None, dict[str, Any]]:
     """The account a sign-in attempt names (if it exists) and what to keep about the attempt."""
     name = (username or "")[:USERNAME_LIMIT]
     user = User.objects.filter(username__iexact=name).first() if name else None
@@ -90,8 +92,7 @@ def remember_sign_in_fields(sender: type[User], instance: User, **kwargs: Any) -
         return
     stored = User.objects.filter(pk=instance.pk).values("password", "is_active").first()
     instance._signin_ends_sessions = stored is not None and (  # type: ignore[attr-defined]
-        stored["password"] != instance.password
-        or (stored["is_active"] and not instance.is_active)
+        stored["password"] != instance.password or (stored["is_active"] and not instance.is_active)
     )
 
 

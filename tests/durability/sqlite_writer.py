@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
 
     if argv[0] == "setup":
         clinic = Clinic.objects.create(name="Concurrency", slug="concurrency")
-        user = User.objects.create_user(username="writer", password="x" * 20)  # noqa: S106
+        user = User.objects.create_user(username="writer", password="x" * 20)
         Membership.objects.create(user=user, clinic=clinic, role=Role.CLINICIAN)
         patient = patient_create(
             actor=Actor(user=user, channel="test"),

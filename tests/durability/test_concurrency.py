@@ -147,9 +147,7 @@ def test_postgres_32_threads_on_one_versioned_record_never_overwrite_silently(
 
 def raise_sqlstate(code: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = '{code}'; END $$"  # noqa: S608
-        )
+        cursor.execute(f"DO $$ BEGIN RAISE EXCEPTION 'forced' USING ERRCODE = '{code}'; END $$")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -183,7 +181,7 @@ def test_retries_stop_after_the_limit_and_other_errors_are_not_retried(postgres_
     assert is_retryable(raised.value)
     assert len(calls) == MAX_RETRIES + 1
     calls.clear()
-    with pytest.raises(Exception) as other:
+    with pytest.raises(OperationalError) as other:
         always("55P03")  # lock_not_available: not a "try again" error
     assert not is_retryable(other.value)
     assert len(calls) == 1

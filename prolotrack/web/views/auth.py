@@ -21,5 +21,5 @@ logout = auth_views.LogoutView.as_view()
 @login_required
 @require_POST
 def keepalive(request: HttpRequest) -> HttpResponse:
-    """"Stay signed in": the request itself resets the idle clock (SessionTimeoutMiddleware)."""
+    """ "Stay signed in": the request itself resets the idle clock (SessionTimeoutMiddleware)."""
     return HttpResponse(status=204)
