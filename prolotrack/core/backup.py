@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import importlib
 import json
 import os
 import shutil
@@ -454,15 +455,24 @@ def manifest_sums(manifest: dict[str, Any]) -> Sums:
 
 
 def audit_chain_check() -> Callable[[], str | None] | None:
-    """The audit hash-chain verifier, when this build has one.
+    """The audit hash-chain check for a restored database, when this build has the chain.
 
-    HOOK for the audit trail (issue 6 item 2): returns a callable that verifies the chain on the
-    configured database and gives None when it holds, or a description of the first broken
-    entry. Until `prolotrack.audit.chain` exists this returns None and restore says so.
+    HOOK for the audit trail (issue 6 item 2): uses `prolotrack.audit.chain.chain_verify()`
+    (the audit branch) on the configured database. The callable gives None when the chain
+    holds, else a description of the first broken entry. Returns None when the build has no
+    chain yet; restore then says the chain was not checked.
     """
     try:
-        from prolotrack.audit import chain  # type: ignore[attr-defined,unused-ignore]
+        chain = importlib.import_module("prolotrack.audit.chain")
     except ImportError:
         return None
-    verify: Callable[[], str | None] | None = getattr(chain, "verify_for_restore", None)
-    return verify
+    chain_verify: Callable[[], tuple[Any, Any]] | None = getattr(chain, "chain_verify", None)
+    if chain_verify is None:
+        return None
+
+    def check() -> str | None:
+        verification, _head = chain_verify()
+        broken = getattr(verification, "broken", None)
+        return None if broken is None else str(broken)
+
+    return check
