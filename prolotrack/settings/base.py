@@ -193,6 +193,8 @@ AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 PROLOTRACK_SESSION_IDLE_SECONDS = 15 * 60
 PROLOTRACK_SESSION_WARN_SECONDS = 13 * 60
 PROLOTRACK_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# The last-request time is saved at most once a minute (a session write per request otherwise).
+PROLOTRACK_SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # sessions_end needs them in the database
 
 SESSION_COOKIE_HTTPONLY = True

@@ -52,8 +52,13 @@ class SessionTimeoutMiddleware:
                     detail={"reason": reason},
                 )
             else:
-                session[SIGNED_IN_AT] = signed_in_at
-                session[LAST_SEEN] = now
+                if SIGNED_IN_AT not in session:
+                    session[SIGNED_IN_AT] = signed_in_at
+                # Saving the session on every request would cost a write each time; a clock
+                # that lags by up to the resolution only ends an idle session sooner, never later.
+                resolution = int(settings.PROLOTRACK_SESSION_ACTIVITY_RESOLUTION_SECONDS)
+                if LAST_SEEN not in session or now - last_seen >= resolution:
+                    session[LAST_SEEN] = now
         return self.get_response(request)
 
 
