@@ -173,7 +173,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Sign-in: django-axes checks every authenticate() call that carries the request (the login
+# Sign-in: django-axes checks every authenticate() call, which must carry the request (the login
 # form does) and locks a (username, address) pair after 5 failures for 15 minutes.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
