@@ -47,6 +47,12 @@ def postgres_server_url() -> str:
     return url
 
 
+def skip_in_the_postgres_run() -> None:
+    """SQLite-only cases (own subprocess databases) run once, in the SQLite run of the suite."""
+    if on_postgres():
+        pytest.skip("a SQLite case: it runs in the SQLite run of the suite")
+
+
 def require_postgres_tools() -> None:
     """pg_dump/pg_restore must exist: skip on a developer machine without them, fail in CI."""
     missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
@@ -98,6 +104,7 @@ def scratch_databases() -> Iterator[ScratchDatabases]:
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated, empty SQLite database file to copy (running the migrations takes seconds)."""
+    skip_in_the_postgres_run()
     data_dir = tmp_path_factory.mktemp("migrated")
     result = prolotrack(data_dir, "migrate", "--quiet")
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,12 @@ import psycopg
 import pytest
 
 from prolotrack.core import backup as backups
-from tests.durability.conftest import ScratchDatabases, prolotrack, require_postgres_tools
+from tests.durability.conftest import (
+    ScratchDatabases,
+    prolotrack,
+    require_postgres_tools,
+    skip_in_the_postgres_run,
+)
 
 DEMO_PATIENTS = "15"
 
@@ -23,6 +28,7 @@ def sqlite_path(data_dir: Path) -> Path:
 @pytest.fixture(scope="module")
 def demo_source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """One data dir with the demo clinic loaded and a backup of it (migrating takes seconds)."""
+    skip_in_the_postgres_run()
     base = tmp_path_factory.mktemp("backup-source")
     source = base / "source"
     loaded = prolotrack(source, "demo", "--patients", DEMO_PATIENTS)
