@@ -18,6 +18,7 @@ from prolotrack.clinics.models import Clinic
 from prolotrack.core.actor import Actor
 from prolotrack.core.errors import ApplicationError
 from prolotrack.core.records import record_create, record_update
+from prolotrack.core.retry import retrying_atomic
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
 
 DEMOGRAPHIC_FIELDS = (
@@ -82,7 +83,7 @@ def patient_create(*, actor: Actor, clinic: Clinic, **fields: Any) -> Patient:
     return patient
 
 
-@transaction.atomic
+@retrying_atomic
 def patient_update(
     *, actor: Actor, patient: Patient, expected_version: int | None, **changes: Any
 ) -> Patient:

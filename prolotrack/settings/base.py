@@ -9,6 +9,7 @@ Environment variables:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "prolotrack.clinics",
     "prolotrack.patients",
     "prolotrack.treatment",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "prolotrack.outcomes",
     "prolotrack.safety",
     "prolotrack.web",
+    "prolotrack.signin",
 ]
 
 MIDDLEWARE = [
@@ -51,11 +54,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "prolotrack.signin.middleware.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "prolotrack.web.middleware.NoStoreForAuthenticatedMiddleware",
+    # Last, so it turns a lockout flagged by the backend into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "prolotrack.settings.urls"
@@ -75,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "prolotrack.signin.middleware.session_timeout",
             ],
         },
     },
@@ -167,6 +174,30 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Sign-in: django-axes checks every authenticate() call, which must carry the request (the login
+# form does) and locks a (username, address) pair after 5 failures for 15 minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# 15 minutes from the lockout: attempts during the lockout do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+
+# Sessions end after 15 minutes idle and 12 hours after sign-in (prolotrack.signin.middleware);
+# the page warns at 13 minutes and offers to stay signed in.
+PROLOTRACK_SESSION_IDLE_SECONDS = 15 * 60
+PROLOTRACK_SESSION_WARN_SECONDS = 13 * 60
+PROLOTRACK_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# The last-request time is saved at most once a minute (a session write per request otherwise).
+PROLOTRACK_SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
+SESSION_ENGINE = "django.contrib.sessions.backends.db"  # sessions_end needs them in the database
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -202,5 +233,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes logs every attempt at INFO; lockouts (WARNING) are enough, and they are audited.
+        "axes": {"level": "WARNING"},
+    },
 }

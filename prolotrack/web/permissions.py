@@ -70,6 +70,7 @@ MATRIX: dict[str, Rule] = {
     # Sign-in.
     "login": Rule("public", note="sign-in form"),
     "logout": Rule("login", note="POST only"),
+    "session_keepalive": Rule("login", note="POST only; resets the idle clock"),
     # Lists and dashboards: what each role sees depends on its clinics.
     "dashboard": _clinic("everyone signed in; patient lists only for staff", GET=EVERYONE),
     "patient_list": _clinic(

@@ -18,6 +18,7 @@ from prolotrack.web.views import (
 urlpatterns = [
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("session/keep-alive/", auth.keepalive, name="session_keepalive"),
     path("", dashboard.dashboard, name="dashboard"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_create, name="patient_create"),

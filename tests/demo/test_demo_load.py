@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.test import RequestFactory
 
 from prolotrack.clinics.models import Clinic, Membership, User
 from prolotrack.core.errors import ApplicationError
@@ -19,6 +20,11 @@ from prolotrack.safety.models import AdverseEvent, DoseCheck, Screening
 from prolotrack.treatment.models import Course, Injection, Session
 
 TODAY = dt.date(2026, 11, 2)
+
+
+def sign_in_request():
+    """authenticate() needs the request: django-axes locks by (username, address)."""
+    return RequestFactory().post("/login/")
 
 
 @pytest.fixture
@@ -75,7 +81,10 @@ def test_demo_accounts_and_their_roles(loaded):
     assert roles[("demo-admin", "demo-b")] == "clinic_admin"
     assert ("demo-clinician", "demo-b") not in roles
     assert set(User.objects.values_list("is_demo", flat=True)) == {True}
-    assert authenticate(username="demo-clinician", password=demo.demo_password()) is not None
+    assert (
+        authenticate(sign_in_request(), username="demo-clinician", password=demo.demo_password())
+        is not None
+    )
 
 
 def test_weak_demo_password_from_environment_is_refused(db, monkeypatch):
@@ -88,8 +97,15 @@ def test_weak_demo_password_from_environment_is_refused(db, monkeypatch):
 def test_demo_password_from_environment(db, monkeypatch):
     monkeypatch.setenv("PROLOTRACK_DEMO_PASSWORD", "Quartz-Lantern-Orbit-1984")
     demo.demo_load(patients=1, seed=1, today=TODAY)
-    assert authenticate(username="demo-nurse", password="Quartz-Lantern-Orbit-1984")
-    assert authenticate(username="demo-nurse", password=settings.DEMO_PASSWORD_DEFAULT) is None
+    assert authenticate(
+        sign_in_request(), username="demo-nurse", password="Quartz-Lantern-Orbit-1984"
+    )
+    assert (
+        authenticate(
+            sign_in_request(), username="demo-nurse", password=settings.DEMO_PASSWORD_DEFAULT
+        )
+        is None
+    )
 
 
 def test_second_load_is_refused(loaded):

@@ -1,0 +1,1 @@
+"""Sign-in hardening: lockout auditing, idle and absolute session limits, ending sessions."""
