@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "prolotrack.audit",
     "prolotrack.outcomes",
     "prolotrack.safety",
+    "prolotrack.followup",
     "prolotrack.web",
 ]
 
