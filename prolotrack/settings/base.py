@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "prolotrack.outcomes",
     "prolotrack.safety",
     "prolotrack.followup",
+    "prolotrack.assessment",
     "prolotrack.web",
 ]
 

@@ -1,0 +1,188 @@
+"""Writes of the assessment app: clinic thresholds, stored suggestions and decisions.
+
+Suggestions are stored lazily: whenever a course is assessed (the chart, the course page, the
+progress report all read through `selectors.knee_assessments`), the rules are evaluated on the
+course's current facts and any suggestion not stored yet for that point (latest done session
+and latest completed questionnaire) is inserted; the same rule at the same point is stored
+once (a unique constraint). Undecided suggestions of an earlier point are marked superseded.
+This catches every path that changes the facts (a session marked done on the course page, a
+questionnaire completed from home or on paper, a demo load) without hooks in other apps.
+Nothing is ever applied: a clinician records a `Decision`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from prolotrack.assessment.models import ClinicThresholds, Decision, Suggestion
+from prolotrack.audit.services import audit_record
+from prolotrack.clinics.access import require_role
+from prolotrack.clinics.models import Role
+from prolotrack.core.actor import Actor
+from prolotrack.core.errors import Conflict
+from prolotrack.core.records import record_create
+from prolotrack.domain.suggestions import NextStep, RuleSet
+from prolotrack.domain.thresholds import ThresholdSet
+from prolotrack.knowledge.suggestions import default_rules
+from prolotrack.knowledge.thresholds import default_thresholds, thresholds_from_data
+from prolotrack.outcomes.models import Administration
+from prolotrack.treatment.models import Course, Session
+
+DECIDE_ROLES = frozenset({Role.CLINICIAN})
+"""Only clinicians decide on a next step; nurses and clinic admins read (clinics/access.py)."""
+
+
+# --- thresholds per clinic ---
+
+
+def thresholds_for_clinic(clinic_id: int) -> ThresholdSet:
+    """The clinic's own thresholds if it set some, else the shipped ones."""
+    override = ClinicThresholds.objects.filter(clinic_id=clinic_id).first()
+    if override is None:
+        return default_thresholds()
+    return thresholds_from_data(override.definition, origin=f"clinic {clinic_id} thresholds")
+
+
+def clinic_thresholds_set(*, clinic_id: int, definition: dict[str, Any] | None) -> ThresholdSet:
+    """Give a clinic its own thresholds (None returns it to the shipped ones).
+
+    The definition is validated exactly like ``thresholds.toml`` (a `KnowledgeError` otherwise,
+    and nothing changes). Suggestions made from now on record the new version.
+    """
+    if definition is None:
+        ClinicThresholds.objects.filter(clinic_id=clinic_id).delete()
+        thresholds = default_thresholds()
+    else:
+        thresholds = thresholds_from_data(definition, origin="clinic thresholds")
+        ClinicThresholds.objects.update_or_create(
+            clinic_id=clinic_id,
+            defaults={"definition": definition, "version": thresholds.version},
+        )
+    audit_record(
+        actor=None,
+        action="thresholds.set",
+        clinic_id=clinic_id,
+        detail={"version": thresholds.version},
+    )
+    return thresholds
+
+
+def rules_for_clinic(clinic_id: int) -> RuleSet:
+    """The suggestion rules a clinic uses (the shipped ones: no per-clinic rules yet)."""
+    return default_rules()
+
+
+# --- suggestions ---
+
+
+def basis_of(session: Session | None, administration: Administration | None) -> str:
+    return f"s{session.id if session else 0}-a{administration.id if administration else 0}"
+
+
+@transaction.atomic
+def suggestions_store(
+    *,
+    course: Course,
+    steps: Sequence[NextStep],
+    after_session: Session | None,
+    after_administration: Administration | None,
+    rules_version: str,
+    thresholds_version: str,
+) -> list[Suggestion]:
+    """Store the suggestions for the course's current point (idempotent); return them.
+
+    Undecided suggestions of the course from another point or rules/thresholds version are
+    marked superseded, so only the current ones are open.
+    """
+    basis = basis_of(after_session, after_administration)
+    stored: list[Suggestion] = []
+    for step in steps:
+        key = {
+            "course": course,
+            "basis": basis,
+            "rule_code": step.code,
+            "rules_version": rules_version,
+            "thresholds_version": thresholds_version,
+        }
+        found = Suggestion.objects.filter(**key).first()
+        if found is None:
+            try:
+                with transaction.atomic():
+                    found = Suggestion.objects.create(
+                        **key,
+                        clinic_id=course.clinic_id,
+                        after_session=after_session,
+                        after_administration=after_administration,
+                        priority=step.priority,
+                        text=step.text,
+                        reason=step.reason,
+                        source=step.source,
+                    )
+            except IntegrityError:  # stored by a concurrent reader
+                found = Suggestion.objects.get(**key)
+            audit_record(
+                actor=None,
+                action="suggestion.create",
+                clinic_id=course.clinic_id,
+                patient_id=course.patient_id,
+                target=found,
+                detail={"rule": step.code, "basis": basis},
+            )
+        stored.append(found)
+    current = [suggestion.id for suggestion in stored]
+    Suggestion.objects.filter(
+        course=course, decision__isnull=True, superseded_at__isnull=True
+    ).exclude(id__in=current).update(superseded_at=timezone.now())
+    return stored
+
+
+# --- decisions ---
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    actor: Actor,
+    suggestion: Suggestion,
+    accepted: bool,
+    alternative: str = "",
+    reason: str = "",
+) -> Decision:
+    """The clinician's decision on a suggestion: accept it, or decide otherwise with a reason.
+
+    Only clinicians decide; a suggestion is decided once (a second decision is a `Conflict`).
+    Deciding otherwise needs the alternative and the reason (validation error otherwise).
+    """
+    require_role(actor.user, suggestion.clinic_id, DECIDE_ROLES)
+    locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if Decision.objects.filter(suggestion=locked).exists():
+        raise Conflict("This suggestion has already been decided. Reload the page to see it.")
+    if locked.superseded_at is not None:
+        raise Conflict(
+            "This suggestion was replaced by a newer one after you opened the page. "
+            "Reload it to see the current suggestions."
+        )
+    decision = record_create(
+        Decision(
+            clinic_id=locked.clinic_id,
+            suggestion=locked,
+            clinician=actor.user,
+            accepted=accepted,
+            alternative=alternative.strip(),
+            reason=reason.strip(),
+            decided_at=timezone.now(),
+        )
+    )
+    audit_record(
+        actor=actor,
+        action="decision.record",
+        clinic_id=locked.clinic_id,
+        patient_id=locked.course.patient_id,
+        target=decision,
+        detail={"rule": locked.rule_code, "accepted": accepted},
+    )
+    return decision
