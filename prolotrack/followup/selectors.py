@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Q
 
@@ -76,7 +77,10 @@ def medication_change(*, patient: Patient, side: str | None = None) -> Medicatio
     Baseline is the earliest day with a row marked baseline (else the earliest day with any
     row); latest is the last day with rows after it. Each day's rows are that visit's list.
     """
-    rows = medication_uses_of(patient=patient, side=side)
+    return _change_from(medication_uses_of(patient=patient, side=side))
+
+
+def _change_from(rows: list[MedicationUse]) -> MedicationChange | None:
     if not rows:
         return None
     marked = [row.recorded_on for row in rows if row.time_point == MedicationTimePoint.BASELINE]
@@ -126,12 +130,13 @@ def last_follow_up(*, patient: Patient, side: str) -> dt.date | None:
         .filter(Q(side="") | Q(side=side))
         .aggregate(at=Max("completed_at"))["at"]
     )
+    zone = ZoneInfo(patient.clinic.time_zone)
     if completed is not None:
-        days.append(completed.date())
+        days.append(completed.astimezone(zone).date())
     sessions = Session.objects.filter(
         course__patient=patient, course__side=side, status=SessionStatus.DONE
-    ).select_related("course", "clinic")
-    days += [session.day for session in sessions]
+    )
+    days += [(s.performed_at or s.scheduled_at).astimezone(zone).date() for s in sessions]
     return max(days) if days else None
 
 
@@ -166,4 +171,98 @@ def audit_followup_read(*, actor: Actor, patient: Patient, what: str) -> None:
         patient_id=patient.id,
         target=patient,
         detail={"part": what},
+    )
+
+
+@dataclass(frozen=True)
+class CourseSurgeryFree:
+    course: Course
+    result: SurgeryFree
+
+
+@dataclass(frozen=True)
+class FollowupChart:
+    """What the chart's follow-up section shows, read with a fixed number of queries."""
+
+    medication_days: list[tuple[dt.date, list[MedicationUse]]]
+    change: MedicationChange | None
+    examinations: dict[str, list[Examination]]  # side -> examinations by date
+    surgeries: list[Surgery]
+    surgery_free: list[CourseSurgeryFree]
+    session_days: dict[str, list[dt.date]]  # side -> days of done sessions
+
+
+def _session_days(courses: list[Course], zone: ZoneInfo) -> dict[str, list[dt.date]]:
+    """Done session days per knee from courses whose sessions are already loaded."""
+    days: dict[str, set[dt.date]] = {}
+    for course in courses:
+        for session in course.sessions.all():
+            if session.status == SessionStatus.DONE:
+                moment = session.performed_at or session.scheduled_at
+                days.setdefault(course.side, set()).add(moment.astimezone(zone).date())
+    return {side: sorted(found) for side, found in days.items()}
+
+
+def followup_chart(
+    *, actor: Actor, patient: Patient, courses: list[Course], today: dt.date
+) -> FollowupChart:
+    """The patient's medication, examinations, surgeries and each course's surgery-free time.
+
+    `courses` are the chart's, with their sessions prefetched. Audited as one read.
+    """
+    uses = medication_uses_of(patient=patient)
+    exams = list(Examination.objects.filter(patient=patient).order_by("examined_on", "id"))
+    surgeries = surgeries_of(patient=patient)
+    by_day: dict[dt.date, list[MedicationUse]] = {}
+    for use in uses:
+        by_day.setdefault(use.recorded_on, []).append(use)
+    by_side: dict[str, list[Examination]] = {side: [] for side in patient.sides}
+    for exam in exams:
+        by_side.setdefault(exam.side, []).append(exam)
+    zone = ZoneInfo(patient.clinic.time_zone)
+    session_days = _session_days(courses, zone)
+    completed = dict(
+        Administration.objects.filter(patient=patient, status=AdministrationStatus.COMPLETED)
+        .values_list("side")
+        .annotate(at=Max("completed_at"))
+        .values_list("side", "at")
+    )
+    medication_last = uses[-1].recorded_on if uses else None
+    free = []
+    for course in courses:
+        seen = [medication_last, *session_days.get(course.side, [])[-1:]]
+        seen += [exam.examined_on for exam in by_side.get(course.side, [])[-1:]]
+        seen += [
+            at.astimezone(zone).date()
+            for side, at in completed.items()
+            if at is not None and side in ("", course.side)
+        ]
+        known = [day for day in seen if day is not None]
+        result = surgery_free_time(
+            course_start=course.start_date,
+            surgery_days=[s.performed_on for s in surgeries if s.side == course.side],
+            last_follow_up=max(known) if known else None,
+            today=today,
+        )
+        first = next(
+            (
+                s
+                for s in surgeries
+                if s.side == course.side and s.performed_on == result.surgery_day
+            ),
+            None,
+        )
+        free.append(
+            CourseSurgeryFree(
+                course, SurgeryFree(result.days, result.censored, first, result.until)
+            )
+        )
+    audit_followup_read(actor=actor, patient=patient, what="chart")
+    return FollowupChart(
+        medication_days=sorted(by_day.items()),
+        change=_change_from(uses),
+        examinations=by_side,
+        surgeries=surgeries,
+        surgery_free=free,
+        session_days=session_days,
     )

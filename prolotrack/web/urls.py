@@ -6,10 +6,10 @@ from prolotrack.web.views import (
     auth,
     clinical,
     dashboard,
+    followup,
     partials,
     patients,
     questionnaires,
-    reports,
     safety_events,
     safety_session,
     treatment,
@@ -107,17 +107,29 @@ urlpatterns = [
         safety_events.session_aftercare,
         name="session_aftercare",
     ),
-    # The patient progress report (printable page and PDF).
+    # Follow-up: medication use, knee examinations and surgery (issue 5 items 4-6).
     path(
-        "reports/patients/<uuid:patient_id>/progress/",
-        reports.progress_report_page,
-        name="progress_report",
+        "patients/<uuid:patient_id>/medication/new/",
+        followup.medication_create,
+        name="medication_create",
+    ),
+    path("medication/<uuid:use_id>/edit/", followup.medication_edit, name="medication_edit"),
+    path(
+        "patients/<uuid:patient_id>/examinations/new/",
+        followup.examination_create,
+        name="examination_create",
     ),
     path(
-        "reports/patients/<uuid:patient_id>/progress.pdf",
-        reports.progress_report_pdf,
-        name="progress_report_pdf",
+        "examinations/<uuid:examination_id>/edit/",
+        followup.examination_edit,
+        name="examination_edit",
     ),
+    path(
+        "patients/<uuid:patient_id>/surgeries/new/",
+        followup.surgery_create,
+        name="surgery_create",
+    ),
+    path("surgeries/<uuid:surgery_id>/edit/", followup.surgery_edit, name="surgery_edit"),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),
     # The patients' home questionnaire pages: no login, a signed token instead of an id.
