@@ -10,6 +10,7 @@ from prolotrack.web.views import (
     partials,
     patients,
     questionnaires,
+    reports,
     safety_events,
     safety_session,
     treatment,
@@ -106,6 +107,17 @@ urlpatterns = [
         "sessions/<uuid:session_id>/aftercare/",
         safety_events.session_aftercare,
         name="session_aftercare",
+    ),
+    # The patient progress report (printable page and PDF).
+    path(
+        "reports/patients/<uuid:patient_id>/progress/",
+        reports.progress_report_page,
+        name="progress_report",
+    ),
+    path(
+        "reports/patients/<uuid:patient_id>/progress.pdf",
+        reports.progress_report_pdf,
+        name="progress_report_pdf",
     ),
     # Follow-up: medication use, knee examinations and surgery (issue 5 items 4-6).
     path(
