@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from prolotrack.clinics.models import User
+from prolotrack.followup.models import Examination, MedicationUse, Surgery
 from prolotrack.outcomes.models import AccessLink, Administration, OutboxMessage, Score
 from prolotrack.patients.models import (
     KneeCondition,
@@ -23,6 +25,13 @@ from prolotrack.safety.models import AdverseEvent, Consent
 from prolotrack.treatment.models import Course, Injection, Session
 from prolotrack.treatment.services import course_plan
 from tests.conftest import actor
+from tests.web.followup_objects import (
+    FOLLOWUP_MODELS,
+    a_medication_use,
+    a_surgery,
+    an_examination,
+    followup_posts,
+)
 
 CLINICAL_MODELS = (
     Patient,
@@ -33,6 +42,7 @@ CLINICAL_MODELS = (
     Injection,
     Administration,
     AdverseEvent,
+    *FOLLOWUP_MODELS,
 )
 # Rows that are only ever added: their ids are enough to see a change.
 APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent)
@@ -70,6 +80,19 @@ class ClinicAObjects:
     administration: Administration  # a due baseline KOOS of a second (left knee) course
     adverse_event: AdverseEvent  # a confirmed, unreviewed grade 1 flare after `session`
     patient_report: AdverseEvent  # an unconfirmed report of the patient on `course`
+
+    # Follow-up records, made on first use (cached_property writes past the frozen dataclass).
+    @cached_property
+    def medication_use(self) -> MedicationUse:
+        return a_medication_use(self.patient, self.clinician)
+
+    @cached_property
+    def examination(self) -> Examination:
+        return an_examination(self.patient, self.clinician)
+
+    @cached_property
+    def surgery(self) -> Surgery:
+        return a_surgery(self.patient, self.clinician, self.course)
 
 
 @pytest.fixture
@@ -228,6 +251,7 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
         "session_dose": {"lidocaine_stock_pct": "2", "epinephrine": "on"},
         "session_dose_override": {"reason": "Benefit outweighs the risk here."},
         **event_posts(objects),
+        **followup_posts(objects),
     }
     return bodies[url_name]
 

@@ -42,6 +42,12 @@ OBJECT_PAGES = [
     ("adverse_event_review", "event_id", "adverse_event", ("POST",)),
     ("course_consent", "course_id", "course", ("GET", "POST")),
     ("session_aftercare", "session_id", "session", ("GET",)),
+    ("medication_create", "patient_id", "patient", ("GET", "POST")),
+    ("medication_edit", "use_id", "medication_use", ("GET", "POST")),
+    ("examination_create", "patient_id", "patient", ("GET", "POST")),
+    ("examination_edit", "examination_id", "examination", ("GET", "POST")),
+    ("surgery_create", "patient_id", "patient", ("GET", "POST")),
+    ("surgery_edit", "surgery_id", "surgery", ("GET", "POST")),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
