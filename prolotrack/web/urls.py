@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from prolotrack.web.views import (
+    assessment,
     auth,
     clinical,
     dashboard,
@@ -142,6 +143,12 @@ urlpatterns = [
         name="surgery_create",
     ),
     path("surgeries/<uuid:surgery_id>/edit/", followup.surgery_edit, name="surgery_edit"),
+    # Is it working? The clinician's decision on a next-step suggestion (issue 5).
+    path(
+        "suggestions/<uuid:suggestion_id>/decide/",
+        assessment.suggestion_decide,
+        name="suggestion_decide",
+    ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),
     # The patients' home questionnaire pages: no login, a signed token instead of an id.

@@ -11,6 +11,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from prolotrack.assessment.models import Decision, Suggestion
+from prolotrack.assessment.selectors import knee_assessments
 from prolotrack.clinics.models import User
 from prolotrack.followup.models import Examination, MedicationUse, Surgery
 from prolotrack.outcomes.models import AccessLink, Administration, OutboxMessage, Score
@@ -45,7 +47,7 @@ CLINICAL_MODELS = (
     *FOLLOWUP_MODELS,
 )
 # Rows that are only ever added: their ids are enough to see a change.
-APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent)
+APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent, Decision)
 
 
 def plan_course_due_now(patient: Patient, clinician: User, side: str = "left") -> Course:
@@ -93,6 +95,12 @@ class ClinicAObjects:
     @cached_property
     def surgery(self) -> Surgery:
         return a_surgery(self.patient, self.clinician, self.course)
+
+    @property
+    def suggestion(self) -> Suggestion:
+        """The current next-step suggestion of `course` (stored when the course is assessed)."""
+        knee_assessments(actor=actor(self.clinician), patient=self.patient)
+        return Suggestion.objects.get(course=self.course, superseded_at__isnull=True)
 
 
 @pytest.fixture
@@ -252,6 +260,11 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
         "session_dose_override": {"reason": "Benefit outweighs the risk here."},
         **event_posts(objects),
         **followup_posts(objects),
+        "suggestion_decide": {
+            "decision": "otherwise",
+            "alternative": "Continue; the patient is travelling.",
+            "reason": "Questionnaire due next week.",
+        },
     }
     return bodies[url_name]
 

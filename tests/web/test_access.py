@@ -48,6 +48,7 @@ OBJECT_PAGES = [
     ("examination_edit", "examination_id", "examination", ("GET", "POST")),
     ("surgery_create", "patient_id", "patient", ("GET", "POST")),
     ("surgery_edit", "surgery_id", "surgery", ("GET", "POST")),
+    ("suggestion_decide", "suggestion_id", "suggestion", ("GET", "POST")),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
