@@ -32,7 +32,9 @@ from tests.web.conftest import logged_in, plan_course_due_now
 # administrations, their links, scores, done sessions), list 7. Two spare each; the
 # equal-count comparisons below are what show there is no N+1. +1: the clinic's weight age limit.
 # +2: the side effects section (the patient's adverse events and the audit insert of that read).
-CHART_MAX_QUERIES = 22
+# +5: the follow-up section (medication, examinations, surgeries, the last completed
+# questionnaire per knee, and the audit insert of that read).
+CHART_MAX_QUERIES = 22 + 5
 LIST_MAX_QUERIES = 9
 
 
