@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:token>/", views.portal_link, name="portal_link"),
     path("<str:token>/save/", views.portal_save, name="portal_save"),
     path("<str:token>/submit/", views.portal_submit, name="portal_submit"),
+    path("<str:token>/progress/", views.portal_progress, name="portal_progress"),
 ]

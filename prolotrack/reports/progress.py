@@ -18,6 +18,7 @@ opened the patient's own questionnaire link).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import importlib
 import logging
@@ -124,6 +125,12 @@ class KneeReport:
     side_effects: tuple[SideEffectLine, ...]
     next_steps: tuple[NextStep, ...]
     thresholds_version: str
+
+    @property
+    def chart_data_uri(self) -> str:
+        """The chart as a `data:` URI, for the PDF (WeasyPrint draws it as an image)."""
+        encoded = base64.b64encode(self.chart_svg.encode("utf-8")).decode("ascii")
+        return f"data:image/svg+xml;base64,{encoded}"
 
 
 @dataclass(frozen=True)
@@ -397,7 +404,7 @@ def _number(value: float) -> str:
 
 
 def _day(value: dt.date) -> str:
-    return f"{value.day} {value:%B %Y}"
+    return f"{value.day} {value:%b %Y}"
 
 
 def _mcid_words(threshold: ScoreThreshold) -> str:
@@ -447,7 +454,7 @@ def _score_line(
         verdict = "worse than at the start"
     text = (
         f"{opening}{_direction_words(improvement)}, {verdict} "
-        f"(the smallest noticeable change is {_mcid_words(threshold)})."
+        f"(noticeable from {_mcid_words(threshold)})."
     )
     return ScoreLine(name, text, noticeable)
 

@@ -49,6 +49,8 @@ OBJECT_PAGES = [
     ("surgery_create", "patient_id", "patient", ("GET", "POST")),
     ("surgery_edit", "surgery_id", "surgery", ("GET", "POST")),
     ("suggestion_decide", "suggestion_id", "suggestion", ("GET", "POST")),
+    ("progress_report", "patient_id", "patient", ("GET",)),
+    ("progress_report_pdf", "patient_id", "patient", ("GET",)),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
@@ -72,7 +74,7 @@ POST_PAGES = [
 FRONT_DESK_PAGES = {"patient_chart", "patient_edit"}
 # The patients' home questionnaire (prolotrack.portal, included under /q/): no login, and the
 # URL carries a signed token, not an object id. tests/web/test_portal.py covers who gets in.
-TOKEN_PAGES = {"portal_link", "portal_save", "portal_submit"}
+TOKEN_PAGES = {"portal_link", "portal_save", "portal_submit", "portal_progress"}
 PUBLIC_PAGES = {"login", "logout", "portal_thanks", *TOKEN_PAGES}
 
 
