@@ -85,6 +85,9 @@ def register() -> None:
     solution.register(app)
     outcomes.register(app)
     respond.register(app)
+    from prolotrack.cli import thresholds
+
+    thresholds.register(app)
 
 
 def run() -> None:
