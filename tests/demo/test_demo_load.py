@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from prolotrack.clinics.models import Clinic, Membership, User
 from prolotrack.core.errors import ApplicationError
 from prolotrack.demo import services as demo
+from prolotrack.demo.followup import FOLLOWUP_MODELS
 from prolotrack.domain.synthetic import generate_cohort
 from prolotrack.outcomes.models import Administration, Score
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
@@ -142,6 +143,7 @@ def test_same_seed_same_clinic_content(db):
     demo.demo_load(patients=15, seed=11, today=TODAY)
     first = snapshot()
     for model in (
+        *FOLLOWUP_MODELS,
         Score,
         Administration,
         Injection,
