@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import numpy as np
-import pypdfium2 as pdfium
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
 from django.urls import reverse
 
