@@ -194,3 +194,12 @@ def test_the_report_data_for_a_knee(report_data, clinician_a):
     (effect,) = knee.side_effects
     assert effect.grade_words == "mild"
     assert effect.reviewed
+
+
+def test_the_chart_links_to_the_report_for_clinical_roles_only(
+    report_data, clinician_a, front_desk_a
+):
+    chart = reverse("patient_chart", kwargs={"patient_id": report_data.patient.public_id})
+    link = f'href="{page_url(report_data.patient)}"'
+    assert link in logged_in(clinician_a).get(chart).content.decode()
+    assert link not in logged_in(front_desk_a).get(chart).content.decode()
