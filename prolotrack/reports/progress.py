@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 
@@ -574,5 +575,5 @@ def _decision_of(suggestion: Any) -> Any:
     """The suggestion's decision, or None (a reverse one-to-one raises when there is none)."""
     try:
         return getattr(suggestion, "decision", None)
-    except Exception:  # ObjectDoesNotExist of the related model
+    except ObjectDoesNotExist:
         return None
