@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import numpy as np
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from prolotrack.audit.models import AuditEvent
@@ -203,3 +205,13 @@ def test_the_chart_links_to_the_report_for_clinical_roles_only(
     link = f'href="{page_url(report_data.patient)}"'
     assert link in logged_in(clinician_a).get(chart).content.decode()
     assert link not in logged_in(front_desk_a).get(chart).content.decode()
+
+
+def test_the_page_uses_the_print_stylesheet_with_one_knee_per_page(report_data, clinician_a):
+    html = logged_in(clinician_a).get(page_url(report_data.patient)).content.decode()
+    assert 'href="/static/web/report.css"' in html
+    found = finders.find("web/report.css")
+    assert isinstance(found, str)
+    css = Path(found).read_text(encoding="utf-8")
+    print_rules = css[css.index("@media print") :]
+    assert re.search(r"\.report-page \{[^}]*page-break-after: always;", print_rules)
