@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from prolotrack.clinics.models import Clinic
-from prolotrack.demo import followup as demo_followup
 from prolotrack.demo import services as demo
 from prolotrack.domain.synthetic import generate_cohort
 from prolotrack.domain.synthetic_followup import generate_followup
@@ -57,7 +56,7 @@ def test_a_failing_follow_up_load_leaves_nothing(db, monkeypatch):
     def failing(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(demo_followup.Surgery.objects, "bulk_create", failing)
+    monkeypatch.setattr(Surgery.objects, "bulk_create", failing)
     with pytest.raises(RuntimeError):
         demo.demo_load(patients=6, seed=3, today=TODAY)
     assert not MedicationUse.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -36,7 +37,7 @@ DAY = dt.timedelta(days=1)
 
 
 def record_opioid(clinician, patient, **overrides):
-    values = {
+    values: dict[str, Any] = {
         "recorded_on": TODAY - 60 * DAY,
         "time_point": "baseline",
         "category": "opioid",
@@ -129,10 +130,10 @@ def test_medication_change_from_baseline_to_latest(patient_a, clinician_a):
     who = actor(clinician_a)
     assert medication_change(patient=patient_a) is None
     record_opioid(clinician_a, patient_a)
-    baseline = {"recorded_on": TODAY - 60 * DAY, "time_point": "baseline"}
+    baseline: dict[str, Any] = {"recorded_on": TODAY - 60 * DAY, "time_point": "baseline"}
     medication_record(actor=who, patient=patient_a, category="nsaid_oral", **baseline)
     assert medication_change(patient=patient_a) is None  # a baseline alone is no change
-    later = {"recorded_on": TODAY - 5 * DAY, "time_point": "follow_up"}
+    later: dict[str, Any] = {"recorded_on": TODAY - 5 * DAY, "time_point": "follow_up"}
     medication_record(
         actor=who, patient=patient_a, category="paracetamol", days_per_week=2, **later
     )
