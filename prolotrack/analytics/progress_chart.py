@@ -74,7 +74,17 @@ def progress_chart_svg(
                 axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=4))  # type: ignore[no-untyped-call]
                 axes.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))  # type: ignore[no-untyped-call]
                 axes.tick_params(axis="x", labelrotation=30, labelsize=7)
-            figure.tight_layout()
+            # Fixed margins rather than tight_layout, which costs a second per chart: room for
+            # the panel titles above and the slanted dates below each row.
+            height = 1.75 * rows
+            figure.subplots_adjust(
+                left=0.07,
+                right=0.98,
+                top=1 - 0.3 / height,
+                bottom=0.5 / height,
+                wspace=0.32,
+                hspace=0.95,
+            )
             buffer = io.StringIO()
             figure.savefig(buffer, format="svg", metadata={"Date": None})
         finally:
