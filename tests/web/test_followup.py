@@ -6,16 +6,28 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from prolotrack.audit.models import AuditEvent
 from prolotrack.followup.models import Examination, MedicationUse, Surgery
-from prolotrack.followup.services import medication_record, medication_update
+from prolotrack.followup.services import (
+    examination_record,
+    medication_record,
+    medication_update,
+)
 from tests.conftest import actor
 from tests.web.conftest import logged_in
 
 TODAY = timezone.localdate()
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
 
 
 def chart_url(patient) -> str:
@@ -169,3 +181,34 @@ def test_nurse_records_medication_from_a_patient_questionnaire(objects_a, nurse_
     html = logged_in(nurse_a).get(chart_url(objects_a.patient)).content.decode()
     assert "Patient questionnaire" in html
     assert "NSAID, topical" in html
+
+
+def test_the_follow_up_section_queries_do_not_grow_with_records(objects_a):
+    """More medication rows, examinations, surgeries and courses: the same number of queries."""
+    clinician = objects_a.clinician
+    client = logged_in(clinician)
+    url = chart_url(objects_a.patient)
+    assert objects_a.examination.side == "right"
+    assert objects_a.surgery.course == objects_a.course
+    count_queries(client, url)  # the first view may store derived rows (response suggestions)
+    few = count_queries(client, url)
+    who = actor(clinician)
+    for days_ago in (1, 2, 3):
+        day = TODAY - dt.timedelta(days=days_ago)
+        medication_record(
+            actor=who,
+            patient=objects_a.patient,
+            recorded_on=day,
+            time_point="follow_up",
+            category="paracetamol",
+            days_per_week=days_ago,
+        )
+        examination_record(
+            actor=who,
+            patient=objects_a.patient,
+            side="left",
+            examined_on=day,
+            timed_up_and_go_seconds=Decimal("8.5"),
+            lachman_grade=1,
+        )
+    assert count_queries(client, url) == few
