@@ -426,6 +426,9 @@ def _score_line(
 ) -> ScoreLine:
     first = _baseline(points)
     latest = points[-1]
+    rating = _rating_words(definition, latest)
+    if rating:
+        return ScoreLine(name, rating, None)
     if latest is first or latest.day <= first.day:
         text = (
             f"One score so far: {_number(first.value)} on {_day(first.day)}. "
@@ -458,6 +461,22 @@ def _score_line(
         f"(noticeable from {_mcid_words(threshold)})."
     )
     return ScoreLine(name, text, noticeable)
+
+
+def _rating_words(definition: InstrumentDefinition, latest: ScorePoint) -> str:
+    """A rating of change (PGIC) has no baseline: say the latest answer in its own words."""
+    if definition.code != "PGIC" or len(definition.items) != 1:
+        return ""
+    options = {option.value: option.label for option in definition.items[0].scale.options}
+    label = options.get(round(latest.value))
+    if label is None:
+        return ""
+    low, high = definition.score_range
+    return (
+        f'On {_day(latest.day)} you rated the change in this knee as "{label}" '
+        f"({_number(latest.value)} on a scale from {_number(low)} to {_number(high)}, "
+        "lower is better)."
+    )
 
 
 def _direction_words(improvement: float) -> str:

@@ -48,7 +48,8 @@ class ReportData:
 
 @pytest.fixture
 def report_data(patient_a, course_a, clinician_a) -> ReportData:
-    """KOOS all 2s (50 points) and pain 7/10 before; KOOS all 1s (75) and pain 4/10 now."""
+    """KOOS all 2s (50 points) and pain 7/10 before; KOOS all 1s (75), pain 4/10 and PGIC 2
+    now."""
     course, session, _ = course_a
     course.refresh_from_db()
     start = session.day
@@ -58,6 +59,7 @@ def report_data(patient_a, course_a, clinician_a) -> ReportData:
     complete_on(course, "baseline", "KNEE_PAIN_NRS", 7, before, clinician_a)
     complete_on(course, "week_6", "KOOS", 1, today, clinician_a)
     complete_on(course, "week_6", "KNEE_PAIN_NRS", 4, today, clinician_a)
+    complete_on(course, "week_6", "PGIC", 2, today, clinician_a)  # "much improved"
     flare = adverse_event_record(
         actor=actor(clinician_a),
         patient=patient_a,

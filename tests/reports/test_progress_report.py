@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,7 @@ def pdf_url(patient, side: str = "") -> str:
 
 def text_of(html: str) -> str:
     without_svg = re.sub(r"<svg.*?</svg>", " ", html, flags=re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", without_svg).split())
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", without_svg)).split())
 
 
 @pytest.fixture
@@ -81,6 +82,7 @@ def test_the_page_shows_each_knee_with_chart_band_sessions_and_words(
     assert "75 on" in text
     assert "25 points better, a change most people notice" in text
     assert "3 points better, a change most people notice" in text
+    assert 'you rated the change in this knee as "much improved"' in text  # PGIC 2
     # The responder status in plain words (KOOS pain +25 from 50 is 50 %: a responder).
     assert "this knee has responded to the treatment" in text
     # Medication, side effects and the next step.
@@ -192,7 +194,9 @@ def test_the_report_data_for_a_knee(report_data, clinician_a):
     names = [line.name for line in knee.score_lines]
     assert names[0] == "Pain (0-10 scale)"
     assert "Pain (KOOS)" in names
-    assert all(line.noticeable for line in knee.score_lines)
+    compared = [line for line in knee.score_lines if line.noticeable is not None]
+    assert len(compared) == len(names) - 1  # all but PGIC, a rating without a baseline
+    assert all(line.noticeable for line in compared)
     (effect,) = knee.side_effects
     assert effect.grade_words == "mild"
     assert effect.reviewed
