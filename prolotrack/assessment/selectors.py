@@ -32,10 +32,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from prolotrack.assessment.models import Decision, Suggestion
 from prolotrack.assessment.services import (
+    Proposal,
     rules_for_clinic,
     suggestions_store,
     thresholds_for_clinic,
@@ -45,7 +46,7 @@ from prolotrack.clinics.access import CLINICAL_READ_ROLES, require_role
 from prolotrack.core.actor import Actor
 from prolotrack.domain.instruments.definitions import InstrumentDefinition
 from prolotrack.domain.response import Domains, ResponseError, omeract_oarsi
-from prolotrack.domain.suggestions import CourseFacts, suggest
+from prolotrack.domain.suggestions import CourseFacts, RuleSet, suggest
 from prolotrack.domain.thresholds import ScoreThreshold, ThresholdSet, change_for
 from prolotrack.knowledge.catalogue import KnowledgeError
 from prolotrack.knowledge.instruments import instrument_definitions
@@ -107,19 +108,43 @@ def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
     """
     require_role(actor.user, patient.clinic_id, CLINICAL_READ_ROLES)
     thresholds = thresholds_for_clinic(patient.clinic_id)
+    rules = rules_for_clinic(patient.clinic_id)
     definitions = instrument_definitions()
     courses = _latest_course_by_side(patient)
     scores = _scores_by_side(patient)
-    assessments = []
+    serious = _serious_events_by_course(list(courses.values()))
+    found: list[tuple[str, Course | None, list[Score]]] = []
     for side in patient.sides:
         course = courses.get(side)
         side_scores = scores.get(side, [])
         if course is not None:
             of_course = [s for s in side_scores if s.administration.course_id == course.id]
             side_scores = of_course or side_scores
-        if course is None and not side_scores:
-            continue
-        assessments.append(_assess(side, course, side_scores, thresholds, definitions))
+        if course is not None or side_scores:
+            found.append((side, course, side_scores))
+    knees = [
+        _assess(side, course, side_scores, thresholds, rules, definitions, serious)
+        for side, course, side_scores in found
+    ]
+    proposals = [knee.proposal for knee in knees if knee.proposal is not None]
+    stored = suggestions_store(
+        courses=list(courses.values()),
+        proposals=proposals,
+        rules_version=rules.version,
+        thresholds_version=thresholds.version,
+    )
+    assessments = [
+        KneeAssessment(
+            side=knee.side,
+            course=knee.course,
+            responses=knee.responses,
+            omeract=knee.omeract,
+            session_dates=knee.session_dates,
+            suggestions=tuple(stored.get(knee.course.id, ())) if knee.course else (),
+            thresholds_version=thresholds.version,
+        )
+        for knee in knees
+    ]
     audit_record(
         actor=actor,
         action="assessment.view",
@@ -155,14 +180,23 @@ def course_decisions(*, course: Course) -> list[Decision]:
 
 
 def _latest_course_by_side(patient: Patient) -> dict[str, Course]:
-    done = Session.objects.filter(status=SessionStatus.DONE).order_by("performed_at", "id")
+    sessions = Session.objects.select_related("clinic").order_by("scheduled_at", "id")
     courses = Course.objects.filter(patient=patient).prefetch_related(
-        Prefetch("sessions", queryset=done, to_attr="done_sessions")
+        Prefetch("sessions", queryset=sessions, to_attr="listed_sessions")
     )
     latest: dict[str, Course] = {}
     for course in courses.order_by("start_date", "id"):
         latest[course.side] = course
     return latest
+
+
+def _serious_events_by_course(courses: list[Course]) -> dict[int, int]:
+    counts = (
+        AdverseEvent.objects.filter(course__in=[c.id for c in courses] or [0], is_serious=True)
+        .values("course_id")
+        .annotate(count=Count("id"))
+    )
+    return {row["course_id"]: row["count"] for row in counts}
 
 
 def _scores_by_side(patient: Patient) -> dict[str, list[Score]]:
@@ -204,13 +238,25 @@ def _series(scores: list[Score]) -> dict[tuple[str, str], list[_Point]]:
     return series
 
 
+@dataclass(frozen=True)
+class _Knee:
+    side: str
+    course: Course | None
+    responses: tuple[ScoreResponse, ...]
+    omeract: OmeractStatus
+    session_dates: tuple[dt.date, ...]
+    proposal: Proposal | None
+
+
 def _assess(
     side: str,
     course: Course | None,
     scores: list[Score],
     thresholds: ThresholdSet,
+    rules: RuleSet,
     definitions: Mapping[str, InstrumentDefinition],
-) -> KneeAssessment:
+    serious: dict[int, int],
+) -> _Knee:
     series = _series(scores)
     responses: list[ScoreResponse] = []
     worsening: list[bool] = []
@@ -225,44 +271,30 @@ def _assess(
         responses.append(response)
         worsening.append(worse)
     omeract = _omeract(series, thresholds)
-    session_dates: tuple[dt.date, ...] = ()
-    suggestions: tuple[Suggestion, ...] = ()
-    if course is not None:
-        done: list[Session] = getattr(course, "done_sessions", [])
-        session_dates = tuple(session.day for session in done)
-        latest_administration = _latest_administration(scores)
-        facts = course_facts(
-            course=course,
-            done_sessions=len(done),
-            responses=responses,
-            worsening=worsening,
-            omeract=omeract,
-        )
-        rules = rules_for_clinic(course.clinic_id)
-        steps = suggest(facts, rules)
-        stored = suggestions_store(
-            course=course,
-            steps=steps,
-            after_session=done[-1] if done else None,
-            after_administration=latest_administration,
-            rules_version=rules.version,
-            thresholds_version=thresholds.version,
-        )
-        suggestions = tuple(
-            Suggestion.objects.filter(id__in=[s.id for s in stored])
-            .select_related("decision__clinician")
-            .order_by("priority", "id")
-        )
-    ordered = sorted(responses, key=lambda r: (r.instrument, _key_order(definitions, r)))
-    return KneeAssessment(
-        side=side,
-        course=course,
-        responses=tuple(ordered),
-        omeract=omeract,
-        session_dates=session_dates,
-        suggestions=suggestions,
-        thresholds_version=thresholds.version,
+    ordered = tuple(sorted(responses, key=lambda r: (r.instrument, _key_order(definitions, r))))
+    if course is None:
+        return _Knee(side, None, ordered, omeract, (), None)
+    listed: list[Session] = getattr(course, "listed_sessions", [])
+    done = sorted(
+        (s for s in listed if s.status == SessionStatus.DONE),
+        key=lambda s: (s.performed_at or s.scheduled_at, s.id),
     )
+    facts = course_facts(
+        course=course,
+        done_sessions=len(done),
+        pending_sessions=sum(1 for s in listed if s.status == SessionStatus.SCHEDULED),
+        responses=responses,
+        worsening=worsening,
+        omeract=omeract,
+        serious_adverse_events=serious.get(course.id, 0),
+    )
+    proposal = Proposal(
+        course=course,
+        steps=suggest(facts, rules),
+        after_session=done[-1] if done else None,
+        after_administration=_latest_administration(scores),
+    )
+    return _Knee(side, course, ordered, omeract, tuple(s.day for s in done), proposal)
 
 
 def _key_order(definitions: Mapping[str, InstrumentDefinition], response: ScoreResponse) -> int:
@@ -467,11 +499,13 @@ def course_facts(
     *,
     course: Course,
     done_sessions: int,
+    pending_sessions: int,
     responses: list[ScoreResponse],
     worsening: list[bool],
     omeract: OmeractStatus,
+    serious_adverse_events: int,
 ) -> CourseFacts:
-    """The facts the suggestion rules look at, for one course now."""
+    """The facts the suggestion rules look at, for one course now (no queries)."""
     verdicts = [r.reaches_mcid for r in responses if r.reaches_mcid is not None]
     has_followup = bool(responses)
     any_mcid = any(verdicts) if verdicts else None
@@ -486,10 +520,8 @@ def course_facts(
     elif required is not None:
         complete = done_sessions >= required
     else:
-        pending = course.sessions.filter(status=SessionStatus.SCHEDULED).exists()
-        complete = done_sessions >= 1 and not pending
+        complete = done_sessions >= 1 and pending_sessions == 0
     has_optional = required is not None and optional > 0 and done_sessions < required + optional
-    serious = AdverseEvent.objects.filter(course=course, is_serious=True).count()
     return CourseFacts(
         after_sessions=done_sessions,
         course_complete=complete,
@@ -500,8 +532,8 @@ def course_facts(
         omeract_responder=omeract.responder,
         partial=partial,
         worsening=any(worsening) if has_followup else None,
-        serious_adverse_event=serious > 0,
-        serious_adverse_events=serious,
+        serious_adverse_event=serious_adverse_events > 0,
+        serious_adverse_events=serious_adverse_events,
     )
 
 

@@ -13,6 +13,7 @@ Nothing is ever applied: a clinician records a `Decision`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -83,61 +84,121 @@ def basis_of(session: Session | None, administration: Administration | None) -> 
     return f"s{session.id if session else 0}-a{administration.id if administration else 0}"
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Proposal:
+    """What the rules say about one course now, and the point they looked at."""
+
+    course: Course
+    steps: tuple[NextStep, ...]
+    after_session: Session | None
+    after_administration: Administration | None
+
+
+SuggestionKey = tuple[int, str, str, str, str]
+
+
+def _key(suggestion: Suggestion) -> SuggestionKey:
+    return (
+        suggestion.course_id,
+        suggestion.basis,
+        suggestion.rule_code,
+        suggestion.rules_version,
+        suggestion.thresholds_version,
+    )
+
+
 def suggestions_store(
     *,
-    course: Course,
-    steps: Sequence[NextStep],
-    after_session: Session | None,
-    after_administration: Administration | None,
+    courses: Sequence[Course],
+    proposals: Sequence[Proposal],
     rules_version: str,
     thresholds_version: str,
-) -> list[Suggestion]:
-    """Store the suggestions for the course's current point (idempotent); return them.
+) -> dict[int, list[Suggestion]]:
+    """Store the proposals not stored yet (idempotent); the current suggestions per course id.
 
-    Undecided suggestions of the course from another point or rules/thresholds version are
-    marked superseded, so only the current ones are open.
+    A fixed number of queries whatever the number of courses: read the courses' suggestions
+    (with their decisions); only when something changed, insert the new ones at once and audit
+    that (one transaction), and mark undecided suggestions that are no longer current as
+    superseded. Concurrent readers are safe: the unique constraint stores each one once.
     """
-    basis = basis_of(after_session, after_administration)
-    stored: list[Suggestion] = []
-    for step in steps:
-        key = {
-            "course": course,
-            "basis": basis,
-            "rule_code": step.code,
-            "rules_version": rules_version,
-            "thresholds_version": thresholds_version,
-        }
-        found = Suggestion.objects.filter(**key).first()
-        if found is None:
-            try:
-                with transaction.atomic():
-                    found = Suggestion.objects.create(
-                        **key,
-                        clinic_id=course.clinic_id,
-                        after_session=after_session,
-                        after_administration=after_administration,
-                        priority=step.priority,
-                        text=step.text,
-                        reason=step.reason,
-                        source=step.source,
-                    )
-            except IntegrityError:  # stored by a concurrent reader
-                found = Suggestion.objects.get(**key)
-            audit_record(
-                actor=None,
-                action="suggestion.create",
-                clinic_id=course.clinic_id,
-                patient_id=course.patient_id,
-                target=found,
-                detail={"rule": step.code, "basis": basis},
-            )
-        stored.append(found)
-    current = [suggestion.id for suggestion in stored]
-    Suggestion.objects.filter(
-        course=course, decision__isnull=True, superseded_at__isnull=True
-    ).exclude(id__in=current).update(superseded_at=timezone.now())
-    return stored
+    existing = list(
+        Suggestion.objects.filter(course__in=[course.id for course in courses] or [0])
+        .select_related("decision__clinician")
+        .order_by("priority", "id")
+    )
+    stored = {_key(suggestion): suggestion for suggestion in existing}
+    current: dict[int, list[Suggestion]] = {}
+    new: list[Suggestion] = []
+    for proposal in proposals:
+        course = proposal.course
+        basis = basis_of(proposal.after_session, proposal.after_administration)
+        for step in proposal.steps:
+            key = (course.id, basis, step.code, rules_version, thresholds_version)
+            found = stored.get(key)
+            if found is None:
+                found = Suggestion(
+                    clinic_id=course.clinic_id,
+                    course=course,
+                    after_session=proposal.after_session,
+                    after_administration=proposal.after_administration,
+                    basis=basis,
+                    rule_code=step.code,
+                    priority=step.priority,
+                    text=step.text,
+                    reason=step.reason,
+                    source=step.source,
+                    rules_version=rules_version,
+                    thresholds_version=thresholds_version,
+                )
+                new.append(found)
+                stored[key] = found
+            current.setdefault(course.id, []).append(found)
+    if new:
+        _insert(new, current)
+    kept = {_key(suggestion) for suggestions in current.values() for suggestion in suggestions}
+    stale = [
+        suggestion.id
+        for suggestion in existing
+        if suggestion.superseded_at is None
+        and not hasattr(suggestion, "decision")
+        and _key(suggestion) not in kept
+    ]
+    if stale:
+        Suggestion.objects.filter(id__in=stale).update(superseded_at=timezone.now())
+    return current
+
+
+def _insert(new: list[Suggestion], current: dict[int, list[Suggestion]]) -> None:
+    try:
+        with transaction.atomic():
+            Suggestion.objects.bulk_create(new)
+            _audit_created(new)
+    except IntegrityError:  # a concurrent reader stored some of them first: read them all
+        wanted = {_key(suggestion) for suggestion in new}
+        fresh = Suggestion.objects.filter(course__in=list(current)).select_related(
+            "decision__clinician"
+        )
+        by_key = {_key(s): s for s in fresh if _key(s) in wanted}
+        for course_id, suggestions in current.items():
+            current[course_id] = [by_key.get(_key(s), s) for s in suggestions]
+        return
+    no_decision = Suggestion.decision.related  # a new suggestion has no decision: say so
+    for suggestion in new:
+        no_decision.set_cached_value(suggestion, None)
+
+
+def _audit_created(new: list[Suggestion]) -> None:
+    first = new[0].course
+    audit_record(
+        actor=None,
+        action="suggestion.create",
+        clinic_id=first.clinic_id,
+        patient_id=first.patient_id,
+        detail={
+            "suggestions": [str(s.public_id) for s in new],
+            "rules": sorted({s.rule_code for s in new}),
+        },
+    )
 
 
 # --- decisions ---
