@@ -14,6 +14,7 @@ from prolotrack.patients.models import Patient
 from prolotrack.treatment.models import Course
 from prolotrack.web.presenters import SIDE_LABELS
 
+CHART_SIZE_INCHES = (4.2, 2.6)  # small: several sit side by side
 EFFUSION_ORDER = {grade.value: index for index, grade in enumerate(EffusionGrade)}
 
 
@@ -26,13 +27,14 @@ class Measure:
     higher_is_better: bool
 
 
-# One chart per measure; grades are drawn on their ordinal scale (effusion: none 0 ... 3+ 4).
+# One chart per measure; grades are drawn on their ordinal scale (effusion: none 0 ... 3+ 4), and
+# only when some grade is above 0.
 MEASURES = (
     Measure("flexion_degrees", "Flexion", "degrees", (0, 165), True),
     Measure(
         "extension_degrees", "Extension (positive = lacks extension)", "degrees", (-30, 90), False
     ),
-    Measure("effusion_grade", "Effusion (0 none, 1 trace, 2-4 = 1+ to 3+)", "grade", (0, 4), False),
+    Measure("effusion_grade", "Effusion (0 none to 4 = 3+)", "grade", (0, 4), False),
     Measure("lachman_grade", "Lachman", "grade", (0, 3), False),
     Measure("valgus_stress_grade", "Valgus stress", "grade", (0, 3), False),
     Measure("varus_stress_grade", "Varus stress", "grade", (0, 3), False),
@@ -85,8 +87,8 @@ def measure_charts(
             for exam in exams
             if (value := _value(exam, measure.field)) is not None
         )
-        if not points:
-            continue
+        if not points or (measure.unit == "grade" and not any(p.value for p in points)):
+            continue  # nothing recorded, or a grade that stayed at 0: the table says enough
         title = f"{measure.title}, {knee.lower()}"
         svg = score_chart_svg(
             title=title,
@@ -95,6 +97,7 @@ def measure_charts(
             y_range=(measure.y_range[0], _high(measure, [p.value for p in points])),
             higher_is_better=measure.higher_is_better,
             y_label=measure.unit,
+            size_inches=CHART_SIZE_INCHES,
         )
         charts.append(MeasureChart(title, svg))
     return charts

@@ -212,3 +212,6 @@ def test_the_follow_up_section_queries_do_not_grow_with_records(objects_a):
             lachman_grade=1,
         )
     assert count_queries(client, url) == few
+    html = client.get(url).content.decode()
+    assert "<title>Lachman, left knee</title>" in html  # a grade above 0 is charted
+    assert "<title>Lachman, right knee</title>" not in html  # never graded on the right
