@@ -96,3 +96,15 @@ class ClinicThresholds(models.Model):
 
     def __str__(self) -> str:
         return f"Thresholds {self.version} of clinic {self.clinic_id}"
+
+
+class ClinicSuggestionRules(models.Model):
+    """A clinic's own next-step rules, replacing knowledge/suggestions.toml for it."""
+
+    clinic = models.OneToOneField("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    definition = models.JSONField(help_text="Same fields as knowledge/suggestions.toml.")
+    version = models.CharField(max_length=80)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Suggestion rules {self.version} of clinic {self.clinic_id}"

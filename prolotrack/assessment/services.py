@@ -19,7 +19,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from prolotrack.assessment.models import ClinicThresholds, Decision, Suggestion
+from prolotrack.assessment.models import (
+    ClinicSuggestionRules,
+    ClinicThresholds,
+    Decision,
+    Suggestion,
+)
 from prolotrack.audit.services import audit_record
 from prolotrack.clinics.access import require_role
 from prolotrack.clinics.models import Role
@@ -28,7 +33,7 @@ from prolotrack.core.errors import Conflict
 from prolotrack.core.records import record_create
 from prolotrack.domain.suggestions import NextStep, RuleSet
 from prolotrack.domain.thresholds import ThresholdSet
-from prolotrack.knowledge.suggestions import default_rules
+from prolotrack.knowledge.suggestions import default_rules, rules_from_data
 from prolotrack.knowledge.thresholds import default_thresholds, thresholds_from_data
 from prolotrack.outcomes.models import Administration
 from prolotrack.treatment.models import Course, Session
@@ -73,8 +78,34 @@ def clinic_thresholds_set(*, clinic_id: int, definition: dict[str, Any] | None) 
 
 
 def rules_for_clinic(clinic_id: int) -> RuleSet:
-    """The suggestion rules a clinic uses (the shipped ones: no per-clinic rules yet)."""
-    return default_rules()
+    """The clinic's own suggestion rules if it set some, else the shipped ones."""
+    override = ClinicSuggestionRules.objects.filter(clinic_id=clinic_id).first()
+    if override is None:
+        return default_rules()
+    return rules_from_data(override.definition, origin=f"clinic {clinic_id} suggestion rules")
+
+
+def clinic_rules_set(*, clinic_id: int, definition: dict[str, Any] | None) -> RuleSet:
+    """Give a clinic its own suggestion rules (None returns it to the shipped ones).
+
+    Validated exactly like ``suggestions.toml`` (a `KnowledgeError` otherwise, and nothing
+    changes). Suggestions made from now on record the new rules version.
+    """
+    if definition is None:
+        ClinicSuggestionRules.objects.filter(clinic_id=clinic_id).delete()
+        rules = default_rules()
+    else:
+        rules = rules_from_data(definition, origin="clinic suggestion rules")
+        ClinicSuggestionRules.objects.update_or_create(
+            clinic_id=clinic_id, defaults={"definition": definition, "version": rules.version}
+        )
+    audit_record(
+        actor=None,
+        action="suggestion_rules.set",
+        clinic_id=clinic_id,
+        detail={"version": rules.version},
+    )
+    return rules
 
 
 # --- suggestions ---

@@ -55,3 +55,25 @@ def test_set_a_clinic_override_refuse_bad_ones_and_reset(migrated, tmp_path):
     assert reset.returncode == 0, reset.stderr
     assert "prolotrack-thresholds-2026-11-r1" in reset.stdout
     assert stored(tmp_path) == []
+
+
+def test_set_clinic_suggestion_rules_and_reset(migrated, tmp_path):
+    assert migrated("demo", "--patients", "1").returncode == 0
+    rules = (
+        'version = "clinic-rules-1"\n[[rules]]\ncode = "call"\nwhen = ["after_sessions >= 2"]\n'
+        'text = "Call"\nreason = "Why"\nsource = "Clinic"\npriority = 1\n'
+    )
+    (tmp_path / "rules.toml").write_text(rules)
+    result = migrated("suggestions", "set", "demo-a", str(tmp_path / "rules.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "clinic-rules-1" in result.stdout
+    (tmp_path / "bad.toml").write_text(rules.replace("after_sessions", "visits"))
+    bad = migrated("suggestions", "set", "demo-a", str(tmp_path / "bad.toml"))
+    assert bad.returncode == 2
+    assert "unknown fact 'visits'" in one_error_line(bad.stderr)
+    with sqlite3.connect(tmp_path / "data" / "prolotrack.sqlite3") as db:
+        query = "SELECT version FROM assessment_clinicsuggestionrules"
+        assert db.execute(query).fetchall() == [("clinic-rules-1",)]
+    reset = migrated("suggestions", "set", "demo-a", "--default")
+    assert reset.returncode == 0, reset.stderr
+    assert "prolotrack-suggestions-2026-11-r1" in reset.stdout

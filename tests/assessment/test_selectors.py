@@ -215,3 +215,39 @@ def test_deciding_otherwise_needs_what_and_why_and_nurses_do_not_decide(
     assert decision.clinician == clinician_a
     with pytest.raises(Conflict):
         decision_record(actor=actor(clinician_a), suggestion=suggestion, accepted=True)
+
+
+def test_a_clinic_rules_override_is_used_and_recorded(patient_a, clinician_a):
+    from prolotrack.assessment.services import clinic_rules_set
+
+    rules = {
+        "version": "clinic-a-rules-r1",
+        "rules": [
+            {
+                "code": "call_the_patient",
+                "when": ["after_sessions >= 2", "any_mcid = false"],
+                "text": "Call the patient to talk about the plan.",
+                "reason": "No important change after {after_sessions} sessions.",
+                "source": "Clinic A practice",
+                "priority": 1,
+            }
+        ],
+    }
+    clinic_rules_set(clinic_id=patient_a.clinic_id, definition=rules)
+    course = make_course(patient_a, clinician_a, done=2)
+    add_scores(course, "KOOS", 0, {"pain": 50.0})
+    add_scores(course, "KOOS", 35, {"pain": 52.0})
+    (suggestion,) = right_knee(patient_a, clinician_a).suggestions
+    assert suggestion.rule_code == "call_the_patient"
+    assert suggestion.reason == "No important change after 2 sessions."
+    assert suggestion.rules_version == "clinic-a-rules-r1"
+    with pytest.raises(KnowledgeError, match="clinic suggestion rules: rule 1"):
+        clinic_rules_set(
+            clinic_id=patient_a.clinic_id,
+            definition={**rules, "rules": [{**rules["rules"][0], "when": ["mood = 3"]}]},
+        )
+    clinic_rules_set(clinic_id=patient_a.clinic_id, definition=None)
+    (back,) = right_knee(patient_a, clinician_a).suggestions
+    assert back.rule_code == "review_plan_no_improvement"
+    suggestion.refresh_from_db()
+    assert suggestion.superseded_at is not None

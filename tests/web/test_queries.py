@@ -34,11 +34,11 @@ from tests.web.conftest import logged_in, plan_course_due_now
 # +2: the side effects section (the patient's adverse events and the audit insert of that read).
 # +5: the follow-up section (medication, examinations, surgeries, the last completed
 # questionnaire per knee, and the audit insert of that read).
-# +13: the response section (membership, clinic thresholds, courses, their sessions, scores,
-# serious adverse events, stored suggestions, audit insert of the read) and, on a view that
+# +14: the response section (membership, clinic thresholds and rules, courses, their sessions,
+# scores, serious adverse events, stored suggestions, audit insert of the read) and, on a view that
 # stores new next-step suggestions, their insert and its audit in a savepoint (4) and marking
 # older ones superseded (1). `count_queries` measures a second view (nothing new to store).
-CHART_MAX_QUERIES = 22 + 5 + 13
+CHART_MAX_QUERIES = 22 + 5 + 14
 LIST_MAX_QUERIES = 9
 
 
