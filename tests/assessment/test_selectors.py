@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from importlib.resources import files
+from typing import Any
 
 import pytest
 
@@ -220,19 +221,15 @@ def test_deciding_otherwise_needs_what_and_why_and_nurses_do_not_decide(
 def test_a_clinic_rules_override_is_used_and_recorded(patient_a, clinician_a):
     from prolotrack.assessment.services import clinic_rules_set
 
-    rules = {
-        "version": "clinic-a-rules-r1",
-        "rules": [
-            {
-                "code": "call_the_patient",
-                "when": ["after_sessions >= 2", "any_mcid = false"],
-                "text": "Call the patient to talk about the plan.",
-                "reason": "No important change after {after_sessions} sessions.",
-                "source": "Clinic A practice",
-                "priority": 1,
-            }
-        ],
+    rule: dict[str, Any] = {
+        "code": "call_the_patient",
+        "when": ["after_sessions >= 2", "any_mcid = false"],
+        "text": "Call the patient to talk about the plan.",
+        "reason": "No important change after {after_sessions} sessions.",
+        "source": "Clinic A practice",
+        "priority": 1,
     }
+    rules: dict[str, Any] = {"version": "clinic-a-rules-r1", "rules": [rule]}
     clinic_rules_set(clinic_id=patient_a.clinic_id, definition=rules)
     course = make_course(patient_a, clinician_a, done=2)
     add_scores(course, "KOOS", 0, {"pain": 50.0})
@@ -244,7 +241,7 @@ def test_a_clinic_rules_override_is_used_and_recorded(patient_a, clinician_a):
     with pytest.raises(KnowledgeError, match="clinic suggestion rules: rule 1"):
         clinic_rules_set(
             clinic_id=patient_a.clinic_id,
-            definition={**rules, "rules": [{**rules["rules"][0], "when": ["mood = 3"]}]},
+            definition={**rules, "rules": [{**rule, "when": ["mood = 3"]}]},
         )
     clinic_rules_set(clinic_id=patient_a.clinic_id, definition=None)
     (back,) = right_knee(patient_a, clinician_a).suggestions
