@@ -335,7 +335,8 @@ def _response(
     result = change_for(threshold, first.value, last.value, scale_max=high)
     reverse = change_for(threshold, last.value, first.value, scale_max=high)
     worse = bool(reverse.reaches_mcid) and reverse.improved
-    label = f"{definition.title.split(' (')[0]}: {_scale_label(definition, threshold.score)}"
+    short = SHORT_NAMES.get(definition.code, definition.code)
+    label = f"{short}: {_scale_label(definition, threshold.score)}"
     return (
         ScoreResponse(
             instrument=definition.code,
@@ -358,6 +359,13 @@ def _response(
     )
 
 
+SHORT_NAMES = {
+    "KOOS": "KOOS",
+    "KNEE_PAIN_NRS": "Knee pain NRS",
+    "WOMAC": "WOMAC",
+    "VISA_P": "VISA-P",
+    "LYSHOLM": "Lysholm",
+}
 SCALE_LABELS = {
     "adl": "daily living (ADL)",
     "sport_rec": "sport and recreation",

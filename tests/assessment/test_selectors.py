@@ -35,6 +35,8 @@ def test_koos_higher_is_better_exactly_at_the_mcid_reaches_it(patient_a, clinici
     knee = right_knee(patient_a, clinician_a)
     pain, adl = by_score(knee)["KOOS.pain"], by_score(knee)["KOOS.adl"]
     assert pain.higher_is_better is True
+    assert pain.label == "KOOS: pain"
+    assert adl.label == "KOOS: daily living (ADL)"
     assert (pain.baseline, pain.latest, pain.improvement) == (50.0, 60.0, 10.0)
     assert pain.percent_improvement == pytest.approx(20.0)  # 10 of the 50 points from the best
     assert pain.reaches_mcid is True  # exactly 10 points counts
