@@ -119,3 +119,19 @@ def test_other_clinic_gets_404_and_no_decision(non_responder, patient_a, clinici
     response = logged_in(clinician_b).post(decide_url(suggestion), {"decision": "accept"})
     assert response.status_code == 404
     assert not Decision.objects.exists()
+
+
+def test_admin_site_lists_suggestions_read_only_and_scoped(non_responder, patient_a, clinic_a):
+    from tests.test_admin import superuser
+
+    chart(logged_in(superuser("operator")), patient_a)  # 403: no membership, stores nothing
+    assert not Suggestion.objects.exists()
+    own = superuser("site-admin-a", clinic_a, "clinic_admin")
+    client = logged_in(own)
+    chart(client, patient_a)
+    url = reverse("admin:assessment_suggestion_changelist")
+    assert client.get(url).context["cl"].result_count == 1
+    stranger = logged_in(superuser("operator-2"))
+    assert stranger.get(url).context["cl"].result_count == 0
+    decisions = reverse("admin:assessment_decision_changelist")
+    assert client.get(decisions).status_code == 200
