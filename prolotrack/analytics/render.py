@@ -33,6 +33,7 @@ def score_chart_svg(
     y_range: tuple[float, float],
     higher_is_better: bool,
     y_label: str = "score",
+    size_inches: tuple[float, float] = (6.4, 2.8),
 ) -> str:
     """A line chart of scores over time with the session days marked as vertical lines.
 
@@ -47,7 +48,7 @@ def score_chart_svg(
     with matplotlib.rc_context(
         {"svg.fonttype": "none", "svg.hashsalt": "prolotrack", "font.size": 9}
     ):
-        figure, axes = plt.subplots(figsize=(6.4, 2.8), dpi=100)
+        figure, axes = plt.subplots(figsize=size_inches, dpi=100)
         try:
             for day in session_days:
                 axes.axvline(

@@ -86,6 +86,9 @@ def register() -> None:
     outcomes.register(app)
     respond.register(app)
     backup.register(app)
+    from prolotrack.cli import thresholds
+
+    thresholds.register(app)
 
 
 def run() -> None:

@@ -25,6 +25,7 @@ from prolotrack.clinics.models import Clinic, Role, User
 from prolotrack.clinics.services import clinic_create, membership_grant, user_create
 from prolotrack.core.errors import ApplicationError
 from prolotrack.demo import safety as demo_safety
+from prolotrack.demo.followup import load_followup
 from prolotrack.domain.instruments import InstrumentDefinition
 from prolotrack.domain.instruments.batch import score_frame
 from prolotrack.domain.synthetic import (
@@ -140,6 +141,7 @@ def demo_load(
             )
             for chunk in _chunks(cohort, CHUNK_SIZE):
                 written = _write_chunk(clinics[slug], clinicians, chunk, plan)
+                load_followup(clinics[slug], chunk, seed=seed, mrn_prefix=prefix, today=day)
                 counts = [total + new for total, new in zip(counts, written, strict=True)]
                 if progress is not None:
                     progress(len(chunk))

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:token>/thanks/", views.portal_link_thanks, name="portal_link_thanks"),
     path("<str:token>/check-in/", check_in.portal_check_in, name="portal_check_in"),
     path("<str:token>/check-in/sent/", check_in.portal_check_in_sent, name="portal_check_in_sent"),
+    path("<str:token>/progress/", views.portal_progress, name="portal_progress"),
 ]

@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from prolotrack.audit.services import audit_record
@@ -34,6 +35,8 @@ from prolotrack.outcomes.links import (
 from prolotrack.outcomes.models import AccessLink, Administration, AdministrationStatus, Channel
 from prolotrack.outcomes.services import administration_complete, answers_save
 from prolotrack.outcomes.texts import item_texts
+from prolotrack.reports.portal import progress_link_available, progress_link_open
+from prolotrack.reports.progress import progress_report
 from prolotrack.safety.check_in import check_in_target
 from prolotrack.web.forms.questionnaires import QuestionnaireForm
 from prolotrack.web.presenters import SIDE_LABELS, recall_text
@@ -226,6 +229,7 @@ def portal_submit(request: HttpRequest, token: str) -> HttpResponse:
     if not _save_all(request, questionnaires) or not _complete_all(request, questionnaires):
         return _page(request, token, link, questionnaires, status=HTTPStatus.BAD_REQUEST)
     link_close_if_done(link)
+    request.session[PROGRESS_SESSION_KEY] = token  # the thanks pages offer the progress page
     return redirect("portal_link_thanks", token=token)
 
 
@@ -257,17 +261,51 @@ def _complete_all(request: HttpRequest, questionnaires: list[HomeQuestionnaire])
 
 @portal_page("GET")
 def portal_thanks(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/thanks.html")
+    token = request.session.get(PROGRESS_SESSION_KEY)
+    progress_url = None
+    if isinstance(token, str) and progress_link_available(token):
+        progress_url = reverse("portal_progress", kwargs={"token": token})
+    return render(request, "portal/thanks.html", {"progress_url": progress_url})
 
 
 @portal_page("GET")
 def portal_link_thanks(request: HttpRequest, token: str) -> HttpResponse:
-    """Thanks after submitting, offering the check-in while the link can still report; a
-    link that cannot (expired, forged, no injection yet) gets the plain thanks."""
+    """Thanks after submitting, offering the check-in while the link can still report and the
+    patient's progress page while the link shows it; a link that can do neither (expired,
+    forged) gets the plain thanks."""
+    progress_url = (
+        reverse("portal_progress", kwargs={"token": token})
+        if progress_link_available(token)
+        else None
+    )
     try:
         link = link_open_for_report(token)
     except NotFound:
-        return render(request, "portal/thanks.html")
+        return render(request, "portal/thanks.html", {"progress_url": progress_url})
     offer = check_in() if check_in_target(link) is not None else None
-    context = {"token": token, "clinic_name": link.clinic.name, "check_in": offer}
+    context = {
+        "token": token,
+        "clinic_name": link.clinic.name,
+        "check_in": offer,
+        "progress_url": progress_url,
+    }
     return render(request, "portal/thanks.html", context)
+
+
+# The link's token is kept in the (server-side) session after a submit, so that the thanks page,
+# whose URL carries no token, can offer the patient's progress page.
+PROGRESS_SESSION_KEY = "portal.progress_token"
+
+
+@portal_page("GET")
+def portal_progress(request: HttpRequest, token: str) -> HttpResponse:
+    """The patient's own progress (see `prolotrack.reports.portal` for when a link shows it)."""
+    link = progress_link_open(token)
+    report = progress_report(
+        actor=None,
+        patient=link.patient,
+        purpose="portal",
+        client_address=client_address(request),
+    )
+    context = {"report": report, "clinic_name": link.clinic.name}
+    return render(request, "portal/progress.html", context)

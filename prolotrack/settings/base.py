@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "prolotrack.audit",
     "prolotrack.outcomes",
     "prolotrack.safety",
+    "prolotrack.followup",
+    "prolotrack.assessment",
     "prolotrack.web",
     "prolotrack.signin",
 ]

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from prolotrack.assessment.services import DECIDE_ROLES
 from prolotrack.clinics.access import (
     CLINICAL_READ_ROLES,
     CLINICAL_WRITE_ROLES,
@@ -133,6 +134,22 @@ MATRIX: dict[str, Rule] = {
         "tablet or paper entry", GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES
     ),
     "questionnaire_send_link": _object(POST=CLINICAL_WRITE_ROLES),
+    # Is it working? Follow-up measures, next-step decisions, the progress report.
+    "medication_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "medication_edit": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "examination_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "examination_edit": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "surgery_create": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "surgery_edit": _object(GET=CLINICAL_WRITE_ROLES, POST=CLINICAL_WRITE_ROLES),
+    "suggestion_decide": _object(
+        "clinicians decide; the chart shows suggestions to every clinical role",
+        GET=DECIDE_ROLES,
+        POST=DECIDE_ROLES,
+    ),
+    "progress_report": _object("for the patient; audited", GET=CLINICAL_READ_ROLES),
+    "progress_report_pdf": _object(
+        "a disclosure: audited with the patient", GET=CLINICAL_READ_ROLES
+    ),
     # Form helpers (catalogue data only).
     "injection_approach": Rule("login", note="site catalogue lookup"),
     "condition_codes": Rule("login", note="ICD-10-CM catalogue lookup"),
@@ -143,6 +160,9 @@ MATRIX: dict[str, Rule] = {
     "portal_link_thanks": Rule("token"),
     "portal_check_in": Rule("token", note="the patient reports a side effect"),
     "portal_check_in_sent": Rule("token"),
+    "portal_progress": Rule(
+        "token", note="the patient's own progress, after a completed questionnaire"
+    ),
     "portal_thanks": Rule("public", note="shows nothing about anyone"),
 }
 

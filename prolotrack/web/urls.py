@@ -3,12 +3,15 @@
 from django.urls import include, path
 
 from prolotrack.web.views import (
+    assessment,
     auth,
     clinical,
     dashboard,
+    followup,
     partials,
     patients,
     questionnaires,
+    reports,
     safety_events,
     safety_session,
     session_map,
@@ -119,6 +122,46 @@ urlpatterns = [
         "sessions/<uuid:session_id>/dose/preview/",
         session_map.injection_dose_preview,
         name="injection_dose_preview",
+    ),
+    # The patient progress report (printable page and PDF).
+    path(
+        "reports/patients/<uuid:patient_id>/progress/",
+        reports.progress_report_page,
+        name="progress_report",
+    ),
+    path(
+        "reports/patients/<uuid:patient_id>/progress.pdf",
+        reports.progress_report_pdf,
+        name="progress_report_pdf",
+    ),
+    # Follow-up: medication use, knee examinations and surgery (issue 5 items 4-6).
+    path(
+        "patients/<uuid:patient_id>/medication/new/",
+        followup.medication_create,
+        name="medication_create",
+    ),
+    path("medication/<uuid:use_id>/edit/", followup.medication_edit, name="medication_edit"),
+    path(
+        "patients/<uuid:patient_id>/examinations/new/",
+        followup.examination_create,
+        name="examination_create",
+    ),
+    path(
+        "examinations/<uuid:examination_id>/edit/",
+        followup.examination_edit,
+        name="examination_edit",
+    ),
+    path(
+        "patients/<uuid:patient_id>/surgeries/new/",
+        followup.surgery_create,
+        name="surgery_create",
+    ),
+    path("surgeries/<uuid:surgery_id>/edit/", followup.surgery_edit, name="surgery_edit"),
+    # Is it working? The clinician's decision on a next-step suggestion (issue 5).
+    path(
+        "suggestions/<uuid:suggestion_id>/decide/",
+        assessment.suggestion_decide,
+        name="suggestion_decide",
     ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),

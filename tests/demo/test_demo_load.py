@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from prolotrack.clinics.models import Clinic, Membership, User
 from prolotrack.core.errors import ApplicationError
 from prolotrack.demo import services as demo
+from prolotrack.demo.followup import FOLLOWUP_MODELS
 from prolotrack.domain.synthetic import generate_cohort
 from prolotrack.outcomes.models import Administration, Score
 from prolotrack.patients.models import KneeCondition, MedicalHistory, Patient, WeightMeasurement
@@ -167,6 +168,7 @@ def test_same_seed_same_clinic_content(db):
         AdverseEvent,
         Screening,
         DoseCheck,
+        *FOLLOWUP_MODELS,
         Score,
         Administration,
         Injection,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from prolotrack.assessment.models import Decision, Suggestion
+from prolotrack.assessment.selectors import knee_assessments
 from prolotrack.clinics.models import User
+from prolotrack.followup.models import Examination, MedicationUse, Surgery
 from prolotrack.outcomes.models import AccessLink, Administration, OutboxMessage, Score
 from prolotrack.patients.models import (
     KneeCondition,
@@ -23,6 +27,13 @@ from prolotrack.safety.models import AdverseEvent, Consent
 from prolotrack.treatment.models import Course, Injection, Session
 from prolotrack.treatment.services import course_plan
 from tests.conftest import actor
+from tests.web.followup_objects import (
+    FOLLOWUP_MODELS,
+    a_medication_use,
+    a_surgery,
+    an_examination,
+    followup_posts,
+)
 
 CLINICAL_MODELS = (
     Patient,
@@ -33,9 +44,10 @@ CLINICAL_MODELS = (
     Injection,
     Administration,
     AdverseEvent,
+    *FOLLOWUP_MODELS,
 )
 # Rows that are only ever added: their ids are enough to see a change.
-APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent)
+APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent, Decision)
 
 
 def plan_course_due_now(patient: Patient, clinician: User, side: str = "left") -> Course:
@@ -70,6 +82,25 @@ class ClinicAObjects:
     administration: Administration  # a due baseline KOOS of a second (left knee) course
     adverse_event: AdverseEvent  # a confirmed, unreviewed grade 1 flare after `session`
     patient_report: AdverseEvent  # an unconfirmed report of the patient on `course`
+
+    # Follow-up records, made on first use (cached_property writes past the frozen dataclass).
+    @cached_property
+    def medication_use(self) -> MedicationUse:
+        return a_medication_use(self.patient, self.clinician)
+
+    @cached_property
+    def examination(self) -> Examination:
+        return an_examination(self.patient, self.clinician)
+
+    @cached_property
+    def surgery(self) -> Surgery:
+        return a_surgery(self.patient, self.clinician, self.course)
+
+    @property
+    def suggestion(self) -> Suggestion:
+        """The current next-step suggestion of `course` (stored when the course is assessed)."""
+        knee_assessments(actor=actor(self.clinician), patient=self.patient)
+        return Suggestion.objects.get(course=self.course, superseded_at__isnull=True)
 
 
 @pytest.fixture
@@ -230,6 +261,12 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
         "session_map_add": {"site_code": "mcl_tibial", "needle_gauge": "27"},
         "injection_dose_preview": {"volume_ml": "6", "dextrose_pct": "25", "lidocaine_pct": "0.5"},
         **event_posts(objects),
+        **followup_posts(objects),
+        "suggestion_decide": {
+            "decision": "otherwise",
+            "alternative": "Continue; the patient is travelling.",
+            "reason": "Questionnaire due next week.",
+        },
     }
     return bodies[url_name]
 

@@ -50,6 +50,15 @@ OBJECT_PAGES = [
     ("session_map_add", "session_id", "session", ("POST",)),
     ("session_note", "session_id", "session", ("GET",)),
     ("injection_dose_preview", "session_id", "session", ("POST",)),
+    ("medication_create", "patient_id", "patient", ("GET", "POST")),
+    ("medication_edit", "use_id", "medication_use", ("GET", "POST")),
+    ("examination_create", "patient_id", "patient", ("GET", "POST")),
+    ("examination_edit", "examination_id", "examination", ("GET", "POST")),
+    ("surgery_create", "patient_id", "patient", ("GET", "POST")),
+    ("surgery_edit", "surgery_id", "surgery", ("GET", "POST")),
+    ("suggestion_decide", "suggestion_id", "suggestion", ("GET", "POST")),
+    ("progress_report", "patient_id", "patient", ("GET",)),
+    ("progress_report_pdf", "patient_id", "patient", ("GET",)),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
@@ -81,6 +90,7 @@ TOKEN_PAGES = {
     "portal_link_thanks",
     "portal_check_in",
     "portal_check_in_sent",
+    "portal_progress",
 }
 PUBLIC_PAGES = {"login", "logout", "portal_thanks", *TOKEN_PAGES}
 
