@@ -1,4 +1,8 @@
-"""Writing audit events. Call inside the same transaction as the change being audited."""
+"""Writing audit events. Call inside the same transaction as the change being audited.
+
+Each event is appended to the hash chain (`audit.chain.chain_append`): numbered, linked to the
+event before it and hashed, in the caller's transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from django.db import models
 
+from prolotrack.audit.chain import chain_append
 from prolotrack.audit.models import AuditEvent, Outcome
 from prolotrack.core.actor import Actor
 
@@ -27,7 +32,7 @@ def audit_record(
     object_id = ""
     if target is not None:
         object_id = str(getattr(target, "public_id", None) or target.pk)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         user=user,
         username=user.get_username() if user is not None else "",
         clinic_id=clinic_id,
@@ -42,3 +47,4 @@ def audit_record(
         channel=channel or (actor.channel if actor is not None else "system"),
         detail=detail or {},
     )
+    return chain_append(event)
