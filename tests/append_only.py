@@ -28,15 +28,11 @@ from prolotrack.audit.triggers import EVENT_TABLE, HEAD_TABLE
 def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """The audit tables without their triggers for the duration of the block."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for table in (EVENT_TABLE, HEAD_TABLE):
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        _alter_postgresql_triggers(connection, "DISABLE")
         try:
             yield
         finally:
-            with connection.cursor() as cursor:
-                for table in (EVENT_TABLE, HEAD_TABLE):
-                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            _alter_postgresql_triggers(connection, "ENABLE")
         return
     with connection.cursor() as cursor:
         cursor.execute(
@@ -52,6 +48,16 @@ def lifted(connection: BaseDatabaseWrapper) -> Iterator[None]:
         with connection.cursor() as cursor:
             for _, sql in saved:
                 cursor.execute(sql)
+
+
+def _alter_postgresql_triggers(connection: BaseDatabaseWrapper, verb: str) -> None:
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses to run while deferred foreign-key checks are pending in this
+        # transaction: run them now, then defer them again as Django declares them.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in (EVENT_TABLE, HEAD_TABLE):
+            cursor.execute(f"ALTER TABLE {table} {verb} TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 _original_flush = BaseDatabaseOperations.execute_sql_flush

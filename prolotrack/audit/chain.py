@@ -78,7 +78,7 @@ def chain_head() -> ChainHead | None:
     return None if head is None else ChainHead(sequence=head.sequence, hash=head.hash)
 
 
-def _entry(row: Mapping[str, Any]) -> ChainEntry:
+def entry_from_row(row: Mapping[str, Any]) -> ChainEntry:
     values = {name: row[name] for name in ENTRY_COLUMNS if name != "id"}
     return ChainEntry(row_id=row["id"], **values)
 
@@ -99,7 +99,7 @@ def chain_entries(*, up_to: int | None, batch_size: int = BATCH_SIZE) -> Iterato
             batch = rows.filter(Q(sequence__gt=after[0]) | Q(sequence=after[0], id__gt=after[1]))
         found = list(batch.values(*ENTRY_COLUMNS)[:batch_size])
         for row in found:
-            yield _entry(row)
+            yield entry_from_row(row)
         if len(found) < batch_size:
             return
         after = (found[-1]["sequence"], found[-1]["id"])
@@ -115,7 +115,7 @@ def _beyond_head() -> Iterator[ChainEntry]:
         .first()
     )
     if row is not None:
-        yield _entry(row)
+        yield entry_from_row(row)
 
 
 def chain_verify(
