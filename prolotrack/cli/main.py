@@ -77,7 +77,7 @@ def main(
 
 
 def register() -> None:
-    from prolotrack.cli import commands, outcomes, respond, score, serve, solution
+    from prolotrack.cli import audit, commands, outcomes, respond, score, serve, solution
 
     commands.register(app)
     serve.register(app)
@@ -85,6 +85,7 @@ def register() -> None:
     solution.register(app)
     outcomes.register(app)
     respond.register(app)
+    audit.register(app)
 
 
 def run() -> None:
