@@ -14,7 +14,7 @@ PostgreSQL: `ALTER TABLE ... DISABLE/ENABLE TRIGGER USER` on the two audit table
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
@@ -63,7 +63,7 @@ def _alter_postgresql_triggers(connection: BaseDatabaseWrapper, verb: str) -> No
 _original_flush = BaseDatabaseOperations.execute_sql_flush
 
 
-def _flush_with_triggers_lifted(self: BaseDatabaseOperations, sql_list: Sequence[str]) -> None:
+def _flush_with_triggers_lifted(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
     with transaction.atomic(using=self.connection.alias), lifted(self.connection):
         _original_flush(self, sql_list)
 

@@ -6,6 +6,8 @@ event before it and hashed, in the caller's transaction.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
@@ -48,3 +50,30 @@ def audit_record(
         detail=detail or {},
     )
     return chain_append(event)
+
+
+def audit_disclosure(
+    *,
+    actor: Actor | None,
+    action: str,
+    clinic_id: int,
+    patient_ids: Iterable[int],
+    detail: dict[str, Any] | None = None,
+) -> list[AuditEvent]:
+    """One event per patient for a disclosure (export, print, FHIR read) of several patients.
+
+    Each patient's accounting of disclosures then lists it; a shared `batch` id in `detail`
+    ties the events of one disclosure together. `detail` may name a purpose or recipient
+    (never a patient).
+    """
+    batch = str(uuid.uuid4())
+    return [
+        audit_record(
+            actor=actor,
+            action=action,
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            detail={**(detail or {}), "batch": batch},
+        )
+        for patient_id in sorted(set(patient_ids))
+    ]

@@ -1,11 +1,12 @@
 """The database triggers that make the audit tables append-only, per database vendor.
 
 Installed by migration 0006, which calls `install` here: change this SQL only together with a
-new migration that installs the new version. Nothing in the application drops or disables them; the test suite lifts them only around its own table
-flushes (see tests/append_only.py). `missing_triggers` lets `prolotrack audit verify` notice
-when they are gone, for example after a SQLite table rebuild by a later migration (SQLite
-drops a table's triggers with the table, so a migration that alters the audit table must
-install them again).
+new migration that installs the new version. Nothing in the application drops or disables
+them; the test suite lifts them only around its own table flushes (see tests/append_only.py).
+
+`missing_triggers` lets `prolotrack audit verify` notice when they are gone, for example after
+a SQLite table rebuild by a later migration: SQLite drops a table's triggers with the table,
+so a migration that alters the audit tables must install them again.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from prolotrack.web.views import (
+    audit,
     auth,
     clinical,
     dashboard,
@@ -105,6 +106,15 @@ urlpatterns = [
         "sessions/<uuid:session_id>/aftercare/",
         safety_events.session_aftercare,
         name="session_aftercare",
+    ),
+    # Audit trail (issue 6): the clinic admin's report and CSV export, and a patient's
+    # accounting of disclosures.
+    path("audit/", audit.audit_report, name="audit_report"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
+    path(
+        "patients/<uuid:patient_id>/disclosures/",
+        audit.patient_disclosures,
+        name="patient_disclosures",
     ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 
 import pytest
 from django.db import connection, connections, transaction
 
-from prolotrack.audit.chain import ENTRY_COLUMNS, entry_from_row, chain_head, chain_verify
+from prolotrack.audit.chain import ENTRY_COLUMNS, chain_head, chain_verify, entry_from_row
 from prolotrack.audit.models import AuditChainHead, AuditEvent
 from prolotrack.audit.services import audit_record
 from prolotrack.domain.audit_chain import GENESIS_HASH, hash_of
@@ -27,7 +28,7 @@ def test_events_are_numbered_linked_and_hashed(clinician_a, patient_a):
     events = list(AuditEvent.objects.order_by("sequence"))
     assert [e.sequence for e in events] == list(range(1, len(events) + 1))
     assert events[0].prev_hash == GENESIS_HASH
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev_hash == before.hash
     last = events[-1]
     assert last.detail == {"knees": ["left", "right"]}  # stored as it will read back
@@ -50,9 +51,14 @@ def test_the_stored_hash_is_the_recomputed_hash(clinician_a, patient_a):
 
 def test_a_rolled_back_write_leaves_no_event_and_no_gap(clinician_a):
     before = AuditEvent.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        audit_record(actor=actor(clinician_a), action="test.rolled_back")
-        raise RuntimeError("the audited change failed")
+
+    def failing_change() -> None:
+        with transaction.atomic():
+            audit_record(actor=actor(clinician_a), action="test.rolled_back")
+            raise RuntimeError("the audited change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     assert AuditEvent.objects.count() == before
     assert not AuditEvent.objects.filter(action="test.rolled_back").exists()
     kept = audit_record(actor=actor(clinician_a), action="test.kept")
@@ -94,7 +100,9 @@ def test_concurrent_appends_never_fork_the_chain(clinic_a, clinician_a):
             start.wait()
             for number in range(APPENDS):
                 with transaction.atomic():  # the caller's transaction, as in every service
-                    audit_record(actor=who, action="test.concurrent", detail={"w": worker, "n": number})
+                    audit_record(
+                        actor=who, action="test.concurrent", detail={"w": worker, "n": number}
+                    )
         except BaseException as error:  # reported below
             errors.append(error)
         finally:

@@ -32,13 +32,13 @@ def head() -> tuple[int, str]:
 def refused(change) -> None:
     """`change` raises a database error, and neither audit table changes."""
     before = stored(), head()
-    with pytest.raises(DatabaseError, match="append-only|refused|head"), transaction.atomic():
+    with pytest.raises(DatabaseError, match=r"append-only|refused|head"), transaction.atomic():
         change()
     assert (stored(), head()) == before
     assert chain_verify()[0].intact
 
 
-def raw(sql: str, params: list[object] | None = None):
+def raw(sql: str, params: list[str | int] | None = None):
     def run() -> None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params or [])

@@ -42,6 +42,7 @@ OBJECT_PAGES = [
     ("adverse_event_review", "event_id", "adverse_event", ("POST",)),
     ("course_consent", "course_id", "course", ("GET", "POST")),
     ("session_aftercare", "session_id", "session", ("GET",)),
+    ("patient_disclosures", "patient_id", "patient", ("GET",)),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.
