@@ -50,8 +50,13 @@ def _content(event: AuditEvent) -> dict[str, Any]:
 
 
 def chain_append(event: AuditEvent) -> AuditEvent:
-    """Number, link, hash and insert an unsaved event; move the head forward."""
-    with transaction.atomic():
+    """Number, link, hash and insert an unsaved event; move the head forward.
+
+    Three statements (read the head, insert, move the head; plus the advisory lock on
+    PostgreSQL), in the caller's transaction: `savepoint=False` adds no savepoint when there
+    is one, and starts one when there is not.
+    """
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
         if head is not None:
