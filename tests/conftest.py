@@ -22,6 +22,11 @@ from prolotrack.patients.services import condition_add, patient_create, weight_r
 from prolotrack.safety.screening import screening_answer, screening_start
 from prolotrack.treatment.models import Course, Injection, Session, SessionStatus
 from prolotrack.treatment.services import course_plan, injection_add, session_update
+from tests.append_only import install_flush_hatch
+
+# Transactional tests flush every table between tests; the audit tables' append-only triggers
+# are lifted for that flush only (tests/append_only.py).
+install_flush_hatch()
 
 PASSWORD = "correct-horse-battery-staple-42"
 

@@ -6,7 +6,7 @@ from prolotrack.audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
-    list_display = ["at", "username", "action", "object_type", "outcome", "channel"]
+    list_display = ["sequence", "at", "username", "action", "object_type", "outcome", "channel"]
     list_filter = ["action", "outcome", "channel"]
     date_hierarchy = "at"
 

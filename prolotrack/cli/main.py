@@ -77,7 +77,7 @@ def main(
 
 
 def register() -> None:
-    from prolotrack.cli import backup, commands, outcomes, respond, score, serve, solution
+    from prolotrack.cli import audit, backup, commands, outcomes, respond, score, serve, solution
 
     commands.register(app)
     serve.register(app)
@@ -89,6 +89,7 @@ def register() -> None:
     from prolotrack.cli import thresholds
 
     thresholds.register(app)
+    audit.register(app)
 
 
 def run() -> None:

@@ -150,6 +150,16 @@ MATRIX: dict[str, Rule] = {
     "progress_report_pdf": _object(
         "a disclosure: audited with the patient", GET=CLINICAL_READ_ROLES
     ),
+    # The audit trail.
+    "audit_report": _clinic(
+        "the admin's own clinic; filters posted, patient by opaque id",
+        GET=CLINIC_ADMIN_ROLES,
+        POST=CLINIC_ADMIN_ROLES,
+    ),
+    "audit_export": _clinic("CSV, formula-safe; audited", GET=CLINIC_ADMIN_ROLES),
+    "patient_disclosures": _object(
+        "accounting of disclosures", GET=frozenset({Role.CLINICIAN, Role.CLINIC_ADMIN})
+    ),
     # Form helpers (catalogue data only).
     "injection_approach": Rule("login", note="site catalogue lookup"),
     "condition_codes": Rule("login", note="ICD-10-CM catalogue lookup"),

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from prolotrack.web.views import (
     assessment,
+    audit,
     auth,
     clinical,
     dashboard,
@@ -162,6 +163,15 @@ urlpatterns = [
         "suggestions/<uuid:suggestion_id>/decide/",
         assessment.suggestion_decide,
         name="suggestion_decide",
+    ),
+    # Audit trail (issue 6): the clinic admin's report and CSV export, and a patient's
+    # accounting of disclosures.
+    path("audit/", audit.audit_report, name="audit_report"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
+    path(
+        "patients/<uuid:patient_id>/disclosures/",
+        audit.patient_disclosures,
+        name="patient_disclosures",
     ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),

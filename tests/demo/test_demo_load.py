@@ -179,9 +179,14 @@ def test_same_seed_same_clinic_content(db):
         MedicalHistory,
     ):
         model.objects.all().delete()
-    from prolotrack.audit.models import AuditEvent
+    from django.db import connection
 
-    AuditEvent.objects.all().delete()
+    from prolotrack.audit.models import AuditChainHead, AuditEvent
+    from tests.append_only import lifted
+
+    with lifted(connection):  # start again from an empty database, audit trail included
+        AuditEvent.objects.all().delete()
+        AuditChainHead.objects.all().delete()
     Patient.objects.all().delete()
     Membership.objects.all().delete()
     User.objects.all().delete()

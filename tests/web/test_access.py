@@ -59,6 +59,7 @@ OBJECT_PAGES = [
     ("suggestion_decide", "suggestion_id", "suggestion", ("GET", "POST")),
     ("progress_report", "patient_id", "patient", ("GET",)),
     ("progress_report_pdf", "patient_id", "patient", ("GET",)),
+    ("patient_disclosures", "patient_id", "patient", ("GET",)),
 ]
 # These change a scheduled session only (objects_a's session is done): the same POST by the own
 # clinic is tested in tests/web/test_session_safety.py.

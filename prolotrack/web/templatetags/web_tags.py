@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django import template
 
 from prolotrack.clinics.access import CLINICAL_READ_ROLES, DEMOGRAPHIC_READ_ROLES
-from prolotrack.clinics.models import Membership, User
+from prolotrack.clinics.models import Membership, Role, User
 
 register = template.Library()
 
@@ -17,6 +17,7 @@ class HeaderInfo:
     clinic_names: list[str]
     sees_patients: bool
     sees_demo_outbox: bool = False
+    sees_audit: bool = False
 
 
 @register.simple_tag
@@ -35,4 +36,5 @@ def header_info(user: User) -> HeaderInfo:
         sees_demo_outbox=any(
             m.clinic.is_demo and m.role in CLINICAL_READ_ROLES for m in memberships
         ),
+        sees_audit=any(m.role == Role.CLINIC_ADMIN for m in memberships),
     )
