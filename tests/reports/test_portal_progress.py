@@ -43,7 +43,7 @@ def all_answers(link: AccessLink, value: int) -> dict[str, str]:
 def submit(client, link: AccessLink) -> None:
     response = client.post(url("portal_submit", link), all_answers(link, 1))
     assert response.status_code == 302, response.content.decode()[:1500]
-    assert response["Location"] == reverse("portal_thanks")
+    assert response["Location"] == url("portal_link_thanks", link)
 
 
 def assert_invalid(response) -> None:
@@ -74,10 +74,11 @@ def test_thanks_offers_the_progress_page_which_shows_this_patients_data_only(
     client, link, patient_a, other_patient
 ):
     submit(client, link)
-    thanks = client.get(reverse("portal_thanks")).content.decode()
     progress = url("portal_progress", link)
-    assert f'href="{progress}"' in thanks
-    assert "See your progress" in thanks
+    for thanks_url in (url("portal_link_thanks", link), reverse("portal_thanks")):
+        thanks = client.get(thanks_url).content.decode()
+        assert f'href="{progress}"' in thanks
+        assert "See your progress" in thanks
 
     response = client.get(progress, REMOTE_ADDR="198.51.100.9")
     html = response.content.decode()
