@@ -128,7 +128,8 @@ def test_edit_with_valid_toml_saves_version_2_and_keeps_version_1(admin_a):
     assert first.document == original
     assert AuditEvent.objects.filter(action="protocol.edit", object_id=str(second.public_id))
     page = client.get(response["Location"]).content.decode()
-    assert "Version 2" in page and "Version 1" in page
+    assert "Version 2" in page
+    assert "Version 1" in page
 
 
 @pytest.mark.parametrize(
