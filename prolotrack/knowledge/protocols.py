@@ -312,6 +312,28 @@ def protocol_from_data(
     return _protocol(entry)
 
 
+def protocol_from_text(
+    text: str,
+    *,
+    origin: str,
+    sites: Mapping[str, InjectionSite] | None = None,
+    schedules: Iterable[str] | None = None,
+) -> Protocol:
+    """Validate one protocol written as TOML text (a clinic's copy); see `protocol_from_data`."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise KnowledgeError(f"{origin}: not valid TOML: {error}") from error
+    return protocol_from_data(document, origin=origin, sites=sites, schedules=schedules)
+
+
+def shipped_protocol_text(code: str) -> str:
+    """The TOML text of one shipped protocol; unknown codes raise `KnowledgeError`."""
+    found = protocol(code)
+    folder = files("prolotrack.knowledge").joinpath("protocols")
+    return folder.joinpath(f"{found.code}.toml").read_text(encoding="utf-8")
+
+
 def parse_protocol_file(
     path: Traversable,
     *,

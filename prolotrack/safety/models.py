@@ -373,3 +373,32 @@ class Consent(TimestampedModel):
 
     def __str__(self) -> str:
         return f"Consent to course {self.course_id} ({self.document_version})"
+
+
+class ClinicProtocol(TimestampedModel):
+    """One version of a clinic's own protocol, copied from a shipped one and edited.
+
+    Rows are never updated: an edit saves the next version. `document` is the protocol as
+    TOML, valid for the same loader as the shipped files (`knowledge.protocols`).
+    """
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(max_length=120)
+    version = models.PositiveIntegerField()
+    based_on_code = models.CharField(max_length=80)
+    based_on_version = models.CharField(max_length=40)
+    document = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "code", "version"], name="clinic_protocol_version_unique"
+            )
+        ]
+        ordering = ["clinic", "code", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"

@@ -33,6 +33,7 @@ from prolotrack.clinics.access import (
     SESSION_DOCUMENT_ROLES,
 )
 from prolotrack.clinics.models import Role
+from prolotrack.safety.clinic_protocols import EDIT_ROLES as PROTOCOL_EDIT_ROLES
 from prolotrack.safety.doses import OVERRIDE_ROLES as DOSE_OVERRIDE_ROLES
 from prolotrack.safety.events import EVENT_CONFIRM_ROLES
 from prolotrack.safety.screening import OVERRIDE_ROLES as SCREENING_OVERRIDE_ROLES
@@ -159,6 +160,20 @@ MATRIX: dict[str, Rule] = {
     "audit_export": _clinic("CSV, formula-safe; audited", GET=CLINIC_ADMIN_ROLES),
     "patient_disclosures": _object(
         "accounting of disclosures", GET=frozenset({Role.CLINICIAN, Role.CLINIC_ADMIN})
+    ),
+    # The protocol library: published protocols by code, clinic copies by opaque id.
+    "protocol_list": _clinic(
+        "published protocols and the clinic's copies", GET=CLINICAL_READ_ROLES
+    ),
+    "protocol_detail": _clinic("a published protocol, by code", GET=CLINICAL_READ_ROLES),
+    "protocol_copy": _clinic(
+        "copy into the user's clinic; version 1",
+        GET=PROTOCOL_EDIT_ROLES,
+        POST=PROTOCOL_EDIT_ROLES,
+    ),
+    "clinic_protocol_detail": _object("one version and its history", GET=CLINICAL_READ_ROLES),
+    "clinic_protocol_edit": _object(
+        "saves a new version; audited", GET=PROTOCOL_EDIT_ROLES, POST=PROTOCOL_EDIT_ROLES
     ),
     # Form helpers (catalogue data only).
     "injection_approach": Rule("login", note="site catalogue lookup"),

@@ -11,6 +11,7 @@ from prolotrack.web.views import (
     followup,
     partials,
     patients,
+    protocols,
     questionnaires,
     reports,
     safety_events,
@@ -172,6 +173,20 @@ urlpatterns = [
         "patients/<uuid:patient_id>/disclosures/",
         audit.patient_disclosures,
         name="patient_disclosures",
+    ),
+    # The protocol library (issue 4): published protocols, and each clinic's versioned copies.
+    path("protocols/", protocols.protocol_list, name="protocol_list"),
+    path("protocols/<slug:code>/", protocols.protocol_detail, name="protocol_detail"),
+    path("protocols/<slug:code>/copy/", protocols.protocol_copy, name="protocol_copy"),
+    path(
+        "clinic-protocols/<uuid:copy_id>/",
+        protocols.clinic_protocol_detail,
+        name="clinic_protocol_detail",
+    ),
+    path(
+        "clinic-protocols/<uuid:copy_id>/edit/",
+        protocols.clinic_protocol_edit,
+        name="clinic_protocol_edit",
     ),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),

@@ -22,8 +22,9 @@ from prolotrack.patients.models import (
     Patient,
     WeightMeasurement,
 )
+from prolotrack.safety.clinic_protocols import protocol_copy
 from prolotrack.safety.events import adverse_event_record
-from prolotrack.safety.models import AdverseEvent, Consent
+from prolotrack.safety.models import AdverseEvent, ClinicProtocol, Consent
 from prolotrack.treatment.models import Course, Injection, Session
 from prolotrack.treatment.services import course_plan
 from tests.conftest import actor
@@ -47,7 +48,15 @@ CLINICAL_MODELS = (
     *FOLLOWUP_MODELS,
 )
 # Rows that are only ever added: their ids are enough to see a change.
-APPEND_ONLY_MODELS = (WeightMeasurement, Score, AccessLink, OutboxMessage, Consent, Decision)
+APPEND_ONLY_MODELS = (
+    WeightMeasurement,
+    Score,
+    AccessLink,
+    OutboxMessage,
+    Consent,
+    Decision,
+    ClinicProtocol,
+)
 
 
 def plan_course_due_now(patient: Patient, clinician: User, side: str = "left") -> Course:
@@ -95,6 +104,13 @@ class ClinicAObjects:
     @cached_property
     def surgery(self) -> Surgery:
         return a_surgery(self.patient, self.clinician, self.course)
+
+    @cached_property
+    def clinic_protocol(self) -> ClinicProtocol:
+        """Clinic A's copy of Rabago 2013 (version 1)."""
+        return protocol_copy(
+            actor=actor(self.clinician), clinic=self.patient.clinic, shipped_code="rabago_2013"
+        )
 
     @property
     def suggestion(self) -> Suggestion:
@@ -266,6 +282,11 @@ def valid_post(url_name: str, objects: ClinicAObjects) -> dict[str, Any]:
             "decision": "otherwise",
             "alternative": "Continue; the patient is travelling.",
             "reason": "Questionnaire due next week.",
+        },
+        "clinic_protocol_edit": {
+            "document": objects.clinic_protocol.document.replace(
+                'title = "', 'title = "Our clinic: ', 1
+            )
         },
     }
     return bodies[url_name]

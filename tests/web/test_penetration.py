@@ -30,7 +30,7 @@ from tests.web.conftest import (
     snapshot,
     valid_post,
 )
-from tests.web.test_access import OBJECT_PAGES
+from tests.web.test_access import CODE_PAGES, OBJECT_PAGES
 
 OBJECT_ROWS = {name: (parameter, key) for name, parameter, key, _methods in OBJECT_PAGES}
 POST_ROUTES = sorted(
@@ -198,7 +198,9 @@ def test_searching_for_another_clinics_patient_finds_nothing(objects_a, patient_
 
 def test_a_questionnaire_link_opens_no_staff_page(objects_a):
     urls = {  # first: some test objects are made on first use
-        name: _url(objects_a, name) if name in OBJECT_ROWS else reverse(name)
+        name: _url(objects_a, name)
+        if name in OBJECT_ROWS
+        else reverse(name, kwargs=CODE_PAGES.get(name))
         for name, rule in MATRIX.items()
         if rule.kind in ("object", "clinic")
     }

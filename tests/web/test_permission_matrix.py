@@ -17,7 +17,7 @@ from prolotrack.clinics.models import Clinic, Role
 from prolotrack.web.permissions import ALL_ROLES, MATRIX, markdown
 from tests.conftest import make_user
 from tests.web.conftest import logged_in, snapshot, valid_post
-from tests.web.test_access import OBJECT_PAGES, all_patterns
+from tests.web.test_access import CODE_PAGES, OBJECT_PAGES, all_patterns
 
 OBJECT_ROWS = {name: (parameter, key) for name, parameter, key, _methods in OBJECT_PAGES}
 METHODS = ("GET", "POST")
@@ -44,7 +44,7 @@ def _url(name: str, objects) -> str:
     if name in OBJECT_ROWS:
         parameter, key = OBJECT_ROWS[name]
         return reverse(name, kwargs={parameter: getattr(objects, key).public_id})
-    return reverse(name)
+    return reverse(name, kwargs=CODE_PAGES.get(name))
 
 
 def _send(client, method: str, url: str, name: str, objects):

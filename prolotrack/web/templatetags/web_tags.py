@@ -18,6 +18,7 @@ class HeaderInfo:
     sees_patients: bool
     sees_demo_outbox: bool = False
     sees_audit: bool = False
+    sees_protocols: bool = False
 
 
 @register.simple_tag
@@ -37,4 +38,5 @@ def header_info(user: User) -> HeaderInfo:
             m.clinic.is_demo and m.role in CLINICAL_READ_ROLES for m in memberships
         ),
         sees_audit=any(m.role == Role.CLINIC_ADMIN for m in memberships),
+        sees_protocols=any(m.role in CLINICAL_READ_ROLES for m in memberships),
     )
