@@ -257,3 +257,25 @@ def test_a_stale_follow_up_is_a_conflict(objects_a):
     assert again.status_code == 409
     event.refresh_from_db()
     assert event.notes == ""
+
+
+def test_the_session_page_lists_that_sessions_side_effects_only(course_a, clinician_a):
+    course, session, _ = course_a
+    client = logged_in(clinician_a)
+    client.post(create_url(course.patient), flare(course, session))
+    event = AdverseEvent.objects.get()
+    other = AdverseEvent.objects.create(
+        clinic_id=course.clinic_id,
+        patient=course.patient,
+        course=course,
+        term="bruising",
+        grade=1,
+        relatedness="possible",
+        onset_on=session.day,
+    )
+    page = client.get(reverse("session_detail", kwargs={"session_id": session.public_id}))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Side effects" in html
+    assert event_url("adverse_event_detail", event) in html
+    assert event_url("adverse_event_detail", other) not in html

@@ -12,7 +12,7 @@ from prolotrack.patients.models import Patient
 from prolotrack.safety.consent import consent_text
 from prolotrack.safety.events import EVENT_CONFIRM_ROLES
 from prolotrack.safety.selectors import adverse_events_of, consents_of
-from prolotrack.treatment.models import Course
+from prolotrack.treatment.models import Course, Session
 from prolotrack.web.actors import actor_for
 from prolotrack.web.forms.events import ConsentForm
 
@@ -31,6 +31,24 @@ def side_effects_section(
         "shown": True,
         "patient": patient,
         "events": adverse_events_of(actor=actor_for(context["request"]), patient=patient),
+        "can_record": role in CLINICAL_WRITE_ROLES,
+        "can_confirm": role in EVENT_CONFIRM_ROLES,
+    }
+
+
+@register.inclusion_tag("web/events/chart_section.html", takes_context=True)
+def session_side_effects(context: template.Context, session: Session) -> dict[str, Any]:
+    """The adverse events recorded against one session, for the session page."""
+    actor = actor_for(context["request"])
+    patient = session.course.patient
+    role = role_in(actor.user, session.clinic_id)
+    if role not in CLINICAL_READ_ROLES:
+        return {"shown": False}
+    events = adverse_events_of(actor=actor, patient=patient)
+    return {
+        "shown": True,
+        "patient": patient,
+        "events": [event for event in events if event.session_id == session.id],
         "can_record": role in CLINICAL_WRITE_ROLES,
         "can_confirm": role in EVENT_CONFIRM_ROLES,
     }
