@@ -66,6 +66,24 @@ def _locked(record: RecordT) -> RecordT:
     return type(record).objects.select_for_update().get(id=record.pk)  # type: ignore[attr-defined,no-any-return]
 
 
+def _corrected(
+    actor: Actor,
+    record: RecordT,
+    action: str,
+    fields: tuple[str, ...],
+    expected_version: int | None,
+    changes: dict[str, Any],
+) -> RecordT:
+    """Lock the row, refuse a stale version, apply `changes` and audit what changed."""
+    _known(changes, fields)
+    require_role(actor.user, record.clinic_id, CLINICAL_WRITE_ROLES)  # type: ignore[attr-defined]
+    locked = _locked(record)
+    changed = record_update(locked, changes=changes, expected_version=expected_version)
+    if changed:
+        _audit(actor, action, locked, fields=changed)
+    return locked
+
+
 def derived_mme(
     *, category: str, opioid_code: str, dose_mg_per_day: Decimal | None
 ) -> tuple[Decimal | None, str]:
@@ -171,13 +189,9 @@ def examination_record(
 def examination_update(
     *, actor: Actor, examination: Examination, expected_version: int | None, **changes: Any
 ) -> Examination:
-    _known(changes, EXAMINATION_FIELDS)
-    require_role(actor.user, examination.clinic_id, CLINICAL_WRITE_ROLES)
-    locked = _locked(examination)
-    changed = record_update(locked, changes=changes, expected_version=expected_version)
-    if changed:
-        _audit(actor, "examination.update", locked, fields=changed)
-    return locked
+    return _corrected(
+        actor, examination, "examination.update", EXAMINATION_FIELDS, expected_version, changes
+    )
 
 
 @transaction.atomic
@@ -214,10 +228,4 @@ def surgery_record(
 def surgery_update(
     *, actor: Actor, surgery: Surgery, expected_version: int | None, **changes: Any
 ) -> Surgery:
-    _known(changes, SURGERY_FIELDS)
-    require_role(actor.user, surgery.clinic_id, CLINICAL_WRITE_ROLES)
-    locked = _locked(surgery)
-    changed = record_update(locked, changes=changes, expected_version=expected_version)
-    if changed:
-        _audit(actor, "surgery.update", locked, fields=changed)
-    return locked
+    return _corrected(actor, surgery, "surgery.update", SURGERY_FIELDS, expected_version, changes)

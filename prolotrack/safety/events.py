@@ -29,6 +29,8 @@ from prolotrack.safety.models import AdverseEvent, EventOutcome
 from prolotrack.treatment.models import Course, Session
 
 EVENT_CONFIRM_ROLES = frozenset({Role.CLINICIAN, Role.CLINIC_ADMIN})
+# Who may correct a confirmed event: whoever records events, and whoever confirms them.
+EVENT_UPDATE_ROLES = CLINICAL_WRITE_ROLES | EVENT_CONFIRM_ROLES
 EVENT_FIELDS = (
     "session",
     "term",

@@ -35,15 +35,14 @@ from prolotrack.clinics.access import (
 from prolotrack.clinics.models import Role
 from prolotrack.safety.clinic_protocols import EDIT_ROLES as PROTOCOL_EDIT_ROLES
 from prolotrack.safety.doses import OVERRIDE_ROLES as DOSE_OVERRIDE_ROLES
-from prolotrack.safety.events import EVENT_CONFIRM_ROLES
+from prolotrack.safety.events import EVENT_CONFIRM_ROLES, EVENT_UPDATE_ROLES
 from prolotrack.safety.screening import OVERRIDE_ROLES as SCREENING_OVERRIDE_ROLES
+from prolotrack.web.views.audit import AUDIT_REPORT_ROLES, DISCLOSURE_READ_ROLES
 
 Kind = Literal["object", "clinic", "login", "token", "public"]
 Method = Literal["GET", "POST"]
 ALL_ROLES: tuple[str, ...] = tuple(Role.values)
 NOBODY: frozenset[str] = frozenset()
-EVENT_UPDATE_ROLES = CLINICAL_WRITE_ROLES | EVENT_CONFIRM_ROLES
-CLINIC_ADMIN_ROLES = frozenset({Role.CLINIC_ADMIN})
 
 
 @dataclass(frozen=True)
@@ -154,13 +153,11 @@ MATRIX: dict[str, Rule] = {
     # The audit trail.
     "audit_report": _clinic(
         "the admin's own clinic; filters posted, patient by opaque id",
-        GET=CLINIC_ADMIN_ROLES,
-        POST=CLINIC_ADMIN_ROLES,
+        GET=AUDIT_REPORT_ROLES,
+        POST=AUDIT_REPORT_ROLES,
     ),
-    "audit_export": _clinic("CSV, formula-safe; audited", GET=CLINIC_ADMIN_ROLES),
-    "patient_disclosures": _object(
-        "accounting of disclosures", GET=frozenset({Role.CLINICIAN, Role.CLINIC_ADMIN})
-    ),
+    "audit_export": _clinic("CSV, formula-safe; audited", GET=AUDIT_REPORT_ROLES),
+    "patient_disclosures": _object("accounting of disclosures", GET=DISCLOSURE_READ_ROLES),
     # The protocol library: published protocols by code, clinic copies by opaque id.
     "protocol_list": _clinic(
         "published protocols and the clinic's copies", GET=CLINICAL_READ_ROLES

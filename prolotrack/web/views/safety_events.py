@@ -24,6 +24,7 @@ from prolotrack.safety.clinic_settings import aftercare_text_for
 from prolotrack.safety.consent import consent_record, consent_text
 from prolotrack.safety.events import (
     EVENT_CONFIRM_ROLES,
+    EVENT_UPDATE_ROLES,
     adverse_event_confirm,
     adverse_event_record,
     adverse_event_review,
@@ -44,7 +45,6 @@ from prolotrack.web.forms.events import (
 )
 from prolotrack.web.views.rendering import form_page, posted
 
-EVENT_UPDATE_ROLES = CLINICAL_WRITE_ROLES | EVENT_CONFIRM_ROLES
 DETAIL_TEMPLATE = "web/events/detail.html"
 
 
