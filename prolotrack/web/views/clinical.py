@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,7 +19,7 @@ from prolotrack.patients.services import (
     weight_record,
 )
 from prolotrack.web.actors import actor_for
-from prolotrack.web.errors import page, submit
+from prolotrack.web.errors import page
 from prolotrack.web.forms.common import initial_from
 from prolotrack.web.forms.patients import (
     CONDITION_FIELDS,
@@ -30,7 +28,7 @@ from prolotrack.web.forms.patients import (
     HistoryForm,
     WeightForm,
 )
-from prolotrack.web.views.rendering import form_page, posted
+from prolotrack.web.views.rendering import form_view, posted
 
 
 def _chart_url(patient: Patient) -> str:
@@ -43,20 +41,14 @@ def history_edit(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = access_patient(patient_id, user=actor.user, roles=CLINICAL_WRITE_ROLES)
     history = patient.history
     form = HistoryForm(posted(request), initial=initial_from(history, HISTORY_FIELDS))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: history_update(
             actor=actor, patient=patient, expected_version=data["version"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Medical history saved.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Medical history saved.",
+        next_url=_chart_url(patient),
         title="Medical history",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -68,18 +60,12 @@ def weight_add(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     patient = access_patient(patient_id, user=actor.user, roles=CLINICAL_WRITE_ROLES)
     form = WeightForm(posted(request), initial={"measured_on": timezone.localdate()})
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: weight_record(actor=actor, patient=patient, **form.values(data)),
-    )
-    if result.saved is not None:
-        messages.success(request, "Weight recorded.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Weight recorded.",
+        next_url=_chart_url(patient),
         title="Record weight",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -92,18 +78,12 @@ def condition_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespons
     actor = actor_for(request)
     patient = access_patient(patient_id, user=actor.user, roles=CLINICAL_WRITE_ROLES)
     form = ConditionForm(posted(request), sides=patient.sides)
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: condition_add(actor=actor, patient=patient, **form.values(data)),
-    )
-    if result.saved is not None:
-        messages.success(request, "Condition added.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Condition added.",
+        next_url=_chart_url(patient),
         title="Add a knee condition",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -121,20 +101,14 @@ def condition_edit(request: HttpRequest, condition_id: uuid.UUID) -> HttpRespons
         initial=initial_from(condition, CONDITION_FIELDS),
         sides=patient.sides,
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: condition_update(
             actor=actor, condition=condition, expected_version=data["version"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Condition saved.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Condition saved.",
+        next_url=_chart_url(patient),
         title="Edit knee condition",
         cancel_url=_chart_url(patient),
         patient=patient,

@@ -9,9 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,7 +26,7 @@ from prolotrack.patients.access import access_patient
 from prolotrack.patients.models import Patient
 from prolotrack.treatment.models import Course
 from prolotrack.web.actors import actor_for
-from prolotrack.web.errors import page, submit
+from prolotrack.web.errors import page
 from prolotrack.web.forms.common import initial_from
 from prolotrack.web.forms.followup import (
     ExaminationEditForm,
@@ -39,7 +37,7 @@ from prolotrack.web.forms.followup import (
     SurgeryForm,
     course_initial,
 )
-from prolotrack.web.views.rendering import form_page, posted
+from prolotrack.web.views.rendering import form_view, posted
 
 
 def _chart_url(patient: Patient) -> str:
@@ -67,18 +65,12 @@ def medication_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespon
     form = MedicationForm(
         posted(request), initial=initial, sides=patient.sides, courses=_courses(patient)
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: services.medication_record(actor=actor, patient=patient, **form.values(data)),
-    )
-    if result.saved is not None:
-        messages.success(request, "Medication recorded.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Medication recorded.",
+        next_url=_chart_url(patient),
         title="Record pain medication",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -98,20 +90,14 @@ def medication_edit(request: HttpRequest, use_id: uuid.UUID) -> HttpResponse:
         sides=patient.sides,
         courses=_courses(patient),
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: services.medication_update(
             actor=actor, use=use, expected_version=data["version"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Medication saved.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Medication saved.",
+        next_url=_chart_url(patient),
         title="Correct pain medication",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -125,18 +111,12 @@ def examination_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespo
     form = ExaminationForm(
         posted(request), initial={"examined_on": timezone.localdate()}, sides=patient.sides
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: services.examination_record(actor=actor, patient=patient, **form.values(data)),
-    )
-    if result.saved is not None:
-        messages.success(request, "Examination recorded.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Examination recorded.",
+        next_url=_chart_url(patient),
         title="Record a knee examination",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -155,20 +135,14 @@ def examination_edit(request: HttpRequest, examination_id: uuid.UUID) -> HttpRes
         initial=initial_from(exam, services.EXAMINATION_FIELDS),
         sides=patient.sides,
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: services.examination_update(
             actor=actor, examination=exam, expected_version=data["version"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Examination saved.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Examination saved.",
+        next_url=_chart_url(patient),
         title="Correct a knee examination",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -180,18 +154,12 @@ def surgery_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     patient = access_patient(patient_id, user=actor.user, roles=CLINICAL_WRITE_ROLES)
     form = SurgeryForm(posted(request), sides=patient.sides, courses=_courses(patient))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: services.surgery_record(actor=actor, patient=patient, **form.values(data)),
-    )
-    if result.saved is not None:
-        messages.success(request, "Surgery recorded.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Surgery recorded.",
+        next_url=_chart_url(patient),
         title="Record knee surgery",
         cancel_url=_chart_url(patient),
         patient=patient,
@@ -211,20 +179,14 @@ def surgery_edit(request: HttpRequest, surgery_id: uuid.UUID) -> HttpResponse:
         sides=patient.sides,
         courses=_courses(patient),
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: services.surgery_update(
             actor=actor, surgery=surgery, expected_version=data["version"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Surgery saved.")
-        return redirect(_chart_url(patient))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Surgery saved.",
+        next_url=_chart_url(patient),
         title="Correct knee surgery",
         cancel_url=_chart_url(patient),
         patient=patient,

@@ -43,7 +43,7 @@ from prolotrack.web.forms.events import (
     ReviewForm,
     event_initial,
 )
-from prolotrack.web.views.rendering import form_page, posted
+from prolotrack.web.views.rendering import form_view, posted
 
 DETAIL_TEMPLATE = "web/events/detail.html"
 
@@ -70,20 +70,14 @@ def adverse_event_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpRes
         messages.info(request, "Plan a course first: a side effect belongs to a course.")
         return redirect(chart_url)
     form = EventCreateForm(posted(request), courses=courses, sessions=_sessions_of(courses))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: adverse_event_record(
             actor=actor, patient=patient, course=data["course"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Side effect recorded.")
-        return redirect(event_url(result.saved))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Side effect recorded.",
+        next_url=event_url,
         title="Record a side effect",
         cancel_url=chart_url,
         patient=patient,

@@ -55,7 +55,7 @@ from prolotrack.web.forms.safety import (
     ScreeningForm,
 )
 from prolotrack.web.knee_map import session_map_context
-from prolotrack.web.views.rendering import form_page, posted
+from prolotrack.web.views.rendering import form_view, posted
 
 SESSION_TEMPLATE = "web/treatment/session_detail.html"
 # Both override forms are on the session page: distinct element ids for their reason fields.
@@ -93,18 +93,12 @@ def course_create_from_protocol(request: HttpRequest, patient_id: uuid.UUID) -> 
     form = CourseFromProtocolForm(
         posted(request), sides=patient.sides, fitting=fitting, others=others
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: course_plan_from_protocol(actor=actor, patient=patient, **data),
-    )
-    if result.saved is not None:
-        messages.success(request, "Course planned from the protocol.")
-        return redirect(reverse("course_detail", kwargs={"course_id": result.saved.public_id}))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Course planned from the protocol.",
+        next_url=lambda saved: reverse("course_detail", kwargs={"course_id": saved.public_id}),
         title="Plan a course from a protocol",
         cancel_url=reverse("patient_chart", kwargs={"patient_id": patient.public_id}),
         patient=patient,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,7 +33,7 @@ from prolotrack.treatment.services import (
     session_update,
 )
 from prolotrack.web.actors import actor_for
-from prolotrack.web.errors import page, submit
+from prolotrack.web.errors import page
 from prolotrack.web.forms.common import initial_from
 from prolotrack.web.forms.treatment import (
     CourseCreateForm,
@@ -45,7 +44,7 @@ from prolotrack.web.forms.treatment import (
     SessionEditForm,
 )
 from prolotrack.web.knee_map import session_map_context
-from prolotrack.web.views.rendering import form_page, posted
+from prolotrack.web.views.rendering import form_view, posted
 from prolotrack.web.views.safety_session import course_protocol_context, session_safety_context
 
 
@@ -85,20 +84,14 @@ def course_create(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     form = CourseCreateForm(
         posted(request), initial={"start_date": timezone.localdate()}, sides=patient.sides
     )
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: course_plan(
             actor=actor, patient=patient, session_times=data["session_times"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Course planned.")
-        return redirect(_course_url(result.saved))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Course planned.",
+        next_url=_course_url,
         title="Plan a course",
         cancel_url=reverse("patient_chart", kwargs={"patient_id": patient.public_id}),
         patient=patient,
@@ -125,20 +118,14 @@ def course_edit(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
     course = access_course(course_id, user=actor.user, roles=CLINICAL_WRITE_ROLES)
     form = CourseEditForm(posted(request), initial=initial_from(course, COURSE_FIELDS))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: course_update(
             actor=actor, course=course, expected_version=data["version"], **form.values(data)
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Course saved.")
-        return redirect(_course_url(course))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Course saved.",
+        next_url=_course_url(course),
         title="Edit course",
         cancel_url=_course_url(course),
         patient=course.patient,
@@ -151,7 +138,7 @@ def session_create(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
     # Scheduling is planning the course: the service asks for the clinical write roles.
     course = access_course(course_id, user=actor.user, roles=CLINICAL_WRITE_ROLES)
     form = SessionCreateForm(posted(request))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: session_schedule(
@@ -160,14 +147,8 @@ def session_create(request: HttpRequest, course_id: uuid.UUID) -> HttpResponse:
             deviation_reason=data["deviation_reason"],
             **form.values(data),
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Session scheduled.")
-        return redirect(_course_url(course))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Session scheduled.",
+        next_url=_course_url(course),
         title="Schedule a session",
         cancel_url=_course_url(course),
         patient=course.patient,
@@ -204,7 +185,7 @@ def session_edit(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
     initial = initial_from(session, SESSION_FIELDS)
     initial["clinician"] = str(session.clinician.public_id) if session.clinician else ""
     form = SessionEditForm(posted(request), initial=initial, clinicians=clinicians)
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: session_update(
@@ -214,14 +195,8 @@ def session_edit(request: HttpRequest, session_id: uuid.UUID) -> HttpResponse:
             deviation_reason=data["deviation_reason"],
             **form.values(data),
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Session saved.")
-        return redirect(_session_url(session))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Session saved.",
+        next_url=_session_url(session),
         title="Edit session",
         cancel_url=_session_url(session),
         patient=session.course.patient,
@@ -233,7 +208,7 @@ def injection_create(request: HttpRequest, session_id: uuid.UUID) -> HttpRespons
     actor = actor_for(request)
     session = access_session(session_id, user=actor.user, roles=SESSION_DOCUMENT_ROLES)
     form = InjectionForm(posted(request), initial=_site_prefill(request))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: injection_add(
@@ -242,14 +217,8 @@ def injection_create(request: HttpRequest, session_id: uuid.UUID) -> HttpRespons
             deviation_reason=data["deviation_reason"],
             **form.values(data),
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Injection recorded.")
-        return redirect(_session_url(session))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Injection recorded.",
+        next_url=_session_url(session),
         title="Record an injection",
         cancel_url=_session_url(session),
         patient=session.course.patient,
@@ -265,7 +234,7 @@ def injection_edit(request: HttpRequest, injection_id: uuid.UUID) -> HttpRespons
     injection = access_injection(injection_id, user=actor.user, roles=SESSION_DOCUMENT_ROLES)
     session = injection.session
     form = InjectionEditForm(posted(request), initial=initial_from(injection, INJECTION_FIELDS))
-    result = submit(
+    return form_view(
         request,
         form,
         lambda data: injection_update(
@@ -275,14 +244,8 @@ def injection_edit(request: HttpRequest, injection_id: uuid.UUID) -> HttpRespons
             deviation_reason=data["deviation_reason"],
             **form.values(data),
         ),
-    )
-    if result.saved is not None:
-        messages.success(request, "Injection saved.")
-        return redirect(_session_url(session))
-    return form_page(
-        request,
-        form,
-        status=result.status,
+        saved_message="Injection saved.",
+        next_url=_session_url(session),
         title="Edit injection",
         cancel_url=_session_url(session),
         patient=session.course.patient,
