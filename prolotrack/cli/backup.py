@@ -74,11 +74,7 @@ def restore(
     typer.echo(
         f"Restored {file}: {len(manifest['tables'])} tables, row counts and checksums match."
     )
-    check = backups.audit_chain_check()
-    if check is None:
-        typer.echo("Audit chain: no verifier in this build (not checked).")
-        return
-    problem = guarded(check)
+    problem = guarded(backups.audit_chain_problem)
     if problem is not None:
         typer.echo(f"prolotrack: audit chain broken after restore: {problem}", err=True)
         raise typer.Exit(code=1)

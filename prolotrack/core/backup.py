@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
-import importlib
 import json
 import os
 import shutil
@@ -22,7 +21,7 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -454,25 +453,10 @@ def manifest_sums(manifest: dict[str, Any]) -> Sums:
 # --- the audit chain ---------------------------------------------------------------------------
 
 
-def audit_chain_check() -> Callable[[], str | None] | None:
-    """The audit hash-chain check for a restored database, when this build has the chain.
+def audit_chain_problem() -> str | None:
+    """None when the restored database's audit hash chain verifies, else its first break."""
+    from prolotrack.audit.chain import chain_verify
 
-    HOOK for the audit trail (issue 6 item 2): uses `prolotrack.audit.chain.chain_verify()`
-    (the audit branch) on the configured database. The callable gives None when the chain
-    holds, else a description of the first broken entry. Returns None when the build has no
-    chain yet; restore then says the chain was not checked.
-    """
-    try:
-        chain = importlib.import_module("prolotrack.audit.chain")
-    except ImportError:
-        return None
-    chain_verify: Callable[[], tuple[Any, Any]] | None = getattr(chain, "chain_verify", None)
-    if chain_verify is None:
-        return None
-
-    def check() -> str | None:
-        verification, _head = chain_verify()
-        broken = getattr(verification, "broken", None)
-        return None if broken is None else str(broken)
-
-    return check
+    verification, _head = chain_verify()
+    broken = verification.broken
+    return None if broken is None else f"entry {broken.sequence}: {broken.message}"

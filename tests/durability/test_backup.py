@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -67,10 +68,37 @@ def test_sqlite_backup_restores_into_a_fresh_data_dir_with_identical_checksums(
     assert copy == backups.manifest_sums(manifest)
     assert backups.sqlite_file_integrity(sqlite_path(target)) == "ok"
     assert (sqlite_path(target).stat().st_mode & 0o777) == 0o600
+    assert_chain_verifies_as_before(restored.stdout, source, target)
     # The restored installation works: the demo loader sees its clinic.
     again = prolotrack(target, "demo", "--patients", "1")
     assert again.returncode == 2
     assert "already loaded" in again.stderr
+
+
+def audit_verify(data_dir: Path, *args: str, database_url: str = "") -> tuple[int, str]:
+    """`prolotrack audit verify --no-record` (a check that adds no entry): exit code, output."""
+    verified = prolotrack(
+        data_dir, "audit", "verify", "--no-record", *args, database_url=database_url
+    )
+    return verified.returncode, verified.stdout + verified.stderr
+
+
+def assert_chain_verifies_as_before(
+    restore_output: str, source: Path, target: Path, database_url: tuple[str, str] = ("", "")
+) -> None:
+    """Restore said the chain verifies, and `audit verify` on the copy, anchored to the
+    original's last hash, agrees entry for entry."""
+    assert "Audit chain verifies." in restore_output
+    code, original = audit_verify(source, database_url=database_url[0])
+    assert code == 0, original
+    anchor = re.search(r"--anchor (\d+:[0-9a-f]{64})", original)
+    assert anchor is not None, original
+    code, copy = audit_verify(target, "--anchor", anchor.group(1), database_url=database_url[1])
+    assert code == 0, copy
+    entries = re.search(r"intact: (\d+) entries verified", original)
+    assert entries is not None
+    assert int(entries.group(1)) > 0
+    assert f"intact: {entries.group(1)} entries verified" in copy
 
 
 def test_restore_refuses_a_database_that_holds_data_unless_forced(tmp_path, demo_backup):
@@ -177,6 +205,7 @@ def test_postgres_backup_restores_into_a_fresh_database_with_identical_checksums
     original = postgres_sums(source)
     assert original["patients_patient"].rows == 20
     assert postgres_sums(target) == original
+    assert_chain_verifies_as_before(restored.stdout, data, data, (source, target))
     assert backups.manifest_sums(json.loads(backups.manifest_path(out).read_text())) == original
     refused = prolotrack(data, "restore", str(out), database_url=target)
     assert refused.returncode == 2
