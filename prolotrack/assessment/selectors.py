@@ -21,8 +21,10 @@ How the numbers are chosen, per knee:
 - **Partial**: at least one MCID reached, but not every MCID, or not an OMERACT-OARSI responder.
 
 The chart, the course page and the progress report all read through `knee_assessments`, which
-also stores any new suggestion (see `prolotrack.assessment.services`): suggestions are
-computed lazily and stored idempotently, never applied.
+writes nothing but its audit event: the services that change a patient's facts (a session
+done, a questionnaire completed, an adverse event, new clinic thresholds or rules) call
+`prolotrack.assessment.refresh.suggestions_refresh`, which stores any new suggestion
+idempotently. Nothing is ever applied.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from prolotrack.assessment.models import Decision, Suggestion
 from prolotrack.assessment.services import (
     Proposal,
     rules_for_clinic,
-    suggestions_store,
+    suggestions_current,
     thresholds_for_clinic,
 )
 from prolotrack.audit.services import audit_record
@@ -100,13 +102,22 @@ class KneeAssessment:
     thresholds_version: str
 
 
-def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
-    """One assessment per knee with a course or a completed questionnaire (audited as a read).
+@dataclass(frozen=True)
+class Evaluation:
+    """The rules run on a patient's current facts: per knee, and what each course proposes."""
 
-    Clinical readers only (front desk gets AccessDenied). Stores any new suggestion for the
-    knee's course (idempotent) and returns the current ones, each with its decision if any.
-    """
-    require_role(actor.user, patient.clinic_id, CLINICAL_READ_ROLES)
+    knees: tuple[_Knee, ...]
+    courses: tuple[Course, ...]
+    rules: RuleSet
+    thresholds: ThresholdSet
+
+    @property
+    def proposals(self) -> list[Proposal]:
+        return [knee.proposal for knee in self.knees if knee.proposal is not None]
+
+
+def patient_evaluation(patient: Patient) -> Evaluation:
+    """Evaluate the clinic's thresholds and rules on the patient's stored facts (reads only)."""
     thresholds = thresholds_for_clinic(patient.clinic_id)
     rules = rules_for_clinic(patient.clinic_id)
     definitions = instrument_definitions()
@@ -122,16 +133,27 @@ def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
             side_scores = of_course or side_scores
         if course is not None or side_scores:
             found.append((side, course, side_scores))
-    knees = [
+    knees = tuple(
         _assess(side, course, side_scores, thresholds, rules, definitions, serious)
         for side, course, side_scores in found
-    ]
-    proposals = [knee.proposal for knee in knees if knee.proposal is not None]
-    stored = suggestions_store(
-        courses=list(courses.values()),
-        proposals=proposals,
-        rules_version=rules.version,
-        thresholds_version=thresholds.version,
+    )
+    return Evaluation(knees, tuple(courses.values()), rules, thresholds)
+
+
+def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
+    """One assessment per knee with a course or a completed questionnaire (audited as a read).
+
+    Clinical readers only (front desk gets AccessDenied). Writes nothing but the audit event:
+    the suggestions shown are the stored ones the current facts propose, each with its
+    decision if any; the services that change the facts store them (`assessment.refresh`).
+    """
+    require_role(actor.user, patient.clinic_id, CLINICAL_READ_ROLES)
+    evaluation = patient_evaluation(patient)
+    stored = suggestions_current(
+        courses=evaluation.courses,
+        proposals=evaluation.proposals,
+        rules_version=evaluation.rules.version,
+        thresholds_version=evaluation.thresholds.version,
     )
     assessments = [
         KneeAssessment(
@@ -141,9 +163,9 @@ def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
             omeract=knee.omeract,
             session_dates=knee.session_dates,
             suggestions=tuple(stored.get(knee.course.id, ())) if knee.course else (),
-            thresholds_version=thresholds.version,
+            thresholds_version=evaluation.thresholds.version,
         )
-        for knee in knees
+        for knee in evaluation.knees
     ]
     audit_record(
         actor=actor,
@@ -151,7 +173,7 @@ def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
         clinic_id=patient.clinic_id,
         patient_id=patient.id,
         target=patient,
-        detail={"knees": len(assessments), "thresholds": thresholds.version},
+        detail={"knees": len(assessments), "thresholds": evaluation.thresholds.version},
     )
     return assessments
 
@@ -159,7 +181,7 @@ def knee_assessments(*, actor: Actor, patient: Patient) -> list[KneeAssessment]:
 def course_suggestions(*, course: Course) -> list[Suggestion]:
     """Every suggestion of a course with its decision, newest point first (the course page).
 
-    The caller has passed `access_course`; `knee_assessments` keeps the list up to date.
+    The caller has passed `access_course`; `assessment.refresh` keeps the list up to date.
     """
     return list(
         Suggestion.objects.filter(course=course)

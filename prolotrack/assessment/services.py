@@ -1,13 +1,13 @@
 """Writes of the assessment app: clinic thresholds, stored suggestions and decisions.
 
-Suggestions are stored lazily: whenever a course is assessed (the chart, the course page, the
-progress report all read through `selectors.knee_assessments`), the rules are evaluated on the
-course's current facts and any suggestion not stored yet for that point (latest done session
-and latest completed questionnaire) is inserted; the same rule at the same point is stored
-once (a unique constraint). Undecided suggestions of an earlier point are marked superseded.
-This catches every path that changes the facts (a session marked done on the course page, a
-questionnaire completed from home or on paper, a demo load) without hooks in other apps.
-Nothing is ever applied: a clinician records a `Decision`.
+Suggestions are stored when the facts they come from change: the services that mark a session
+done, complete or re-score a questionnaire, record an adverse event or change the clinic's
+thresholds or rules call `prolotrack.assessment.refresh.suggestions_refresh` in their own
+transaction. It evaluates the rules on the course's current facts and inserts any suggestion
+not stored yet for that point (latest done session and latest completed questionnaire); the
+same rule at the same point is stored once (a unique constraint). Undecided suggestions of an
+earlier point are marked superseded. Reading (`selectors.knee_assessments`) writes nothing but
+its audit event. Nothing is ever applied: a clinician records a `Decision`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ def thresholds_for_clinic(clinic_id: int) -> ThresholdSet:
     return thresholds_from_data(override.definition, origin=f"clinic {clinic_id} thresholds")
 
 
+def _refresh_clinic(clinic_id: int) -> None:
+    """New thresholds or rules: store what they now propose for every course of the clinic."""
+    from prolotrack.assessment.refresh import suggestions_refresh_many
+
+    suggestions_refresh_many(clinic_id=clinic_id)
+
+
+@transaction.atomic
 def clinic_thresholds_set(*, clinic_id: int, definition: dict[str, Any] | None) -> ThresholdSet:
     """Give a clinic its own thresholds (None returns it to the shipped ones).
 
@@ -74,6 +82,7 @@ def clinic_thresholds_set(*, clinic_id: int, definition: dict[str, Any] | None) 
         clinic_id=clinic_id,
         detail={"version": thresholds.version},
     )
+    _refresh_clinic(clinic_id)
     return thresholds
 
 
@@ -85,6 +94,7 @@ def rules_for_clinic(clinic_id: int) -> RuleSet:
     return rules_from_data(override.definition, origin=f"clinic {clinic_id} suggestion rules")
 
 
+@transaction.atomic
 def clinic_rules_set(*, clinic_id: int, definition: dict[str, Any] | None) -> RuleSet:
     """Give a clinic its own suggestion rules (None returns it to the shipped ones).
 
@@ -105,6 +115,7 @@ def clinic_rules_set(*, clinic_id: int, definition: dict[str, Any] | None) -> Ru
         clinic_id=clinic_id,
         detail={"version": rules.version},
     )
+    _refresh_clinic(clinic_id)
     return rules
 
 
@@ -138,6 +149,38 @@ def _key(suggestion: Suggestion) -> SuggestionKey:
     )
 
 
+def _existing(courses: Sequence[Course]) -> list[Suggestion]:
+    return list(
+        Suggestion.objects.filter(course__in=[course.id for course in courses] or [0])
+        .select_related("decision__clinician")
+        .order_by("priority", "id")
+    )
+
+
+def suggestions_current(
+    *,
+    courses: Sequence[Course],
+    proposals: Sequence[Proposal],
+    rules_version: str,
+    thresholds_version: str,
+) -> dict[int, list[Suggestion]]:
+    """The stored suggestions that the proposals match, per course id (reads only).
+
+    A proposal with no stored suggestion yet is left out: nothing can be decided on it until
+    `suggestions_store` has stored it.
+    """
+    stored = {_key(suggestion): suggestion for suggestion in _existing(courses)}
+    current: dict[int, list[Suggestion]] = {}
+    for proposal in proposals:
+        course = proposal.course
+        basis = basis_of(proposal.after_session, proposal.after_administration)
+        for step in proposal.steps:
+            found = stored.get((course.id, basis, step.code, rules_version, thresholds_version))
+            if found is not None:
+                current.setdefault(course.id, []).append(found)
+    return current
+
+
 def suggestions_store(
     *,
     courses: Sequence[Course],
@@ -152,11 +195,7 @@ def suggestions_store(
     that (one transaction), and mark undecided suggestions that are no longer current as
     superseded. Concurrent readers are safe: the unique constraint stores each one once.
     """
-    existing = list(
-        Suggestion.objects.filter(course__in=[course.id for course in courses] or [0])
-        .select_related("decision__clinician")
-        .order_by("priority", "id")
-    )
+    existing = _existing(courses)
     stored = {_key(suggestion): suggestion for suggestion in existing}
     current: dict[int, list[Suggestion]] = {}
     new: list[Suggestion] = []

@@ -101,6 +101,39 @@ def suggestions_set(
     typer.echo(f"Clinic {clinic} now uses suggestion rules {chosen.version}.")
 
 
+@suggestions_app.command("refresh")
+def suggestions_refresh(
+    clinic: Annotated[
+        str | None, typer.Option(help="Only this clinic (slug); every clinic by default.")
+    ] = None,
+) -> None:
+    """Store what the current rules propose for every course (after an upgrade changes the
+    shipped rules or thresholds); what is already stored is kept."""
+    setup_django()
+    from django.db import transaction
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from prolotrack.assessment.refresh import suggestions_refresh_many
+
+    target = _clinic(clinic) if clinic is not None else None
+    with Progress(
+        TextColumn("[bold]Refreshing suggestions"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("patients", total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        with transaction.atomic():
+            count = guarded(lambda: suggestions_refresh_many(clinic_id=target, progress=step))
+    typer.echo(f"Suggestions refreshed for {count} patients.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(thresholds_app, name="thresholds")
     app.add_typer(suggestions_app, name="suggestions")

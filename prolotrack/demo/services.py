@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from prolotrack.assessment.refresh import suggestions_refresh_many
 from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import Clinic, Role, User
 from prolotrack.clinics.services import clinic_create, membership_grant, user_create
@@ -145,6 +146,7 @@ def demo_load(
                 counts = [total + new for total, new in zip(counts, written, strict=True)]
                 if progress is not None:
                     progress(len(chunk))
+        suggestions_refresh_many()
         audit_record(
             actor=None,
             action="demo.load",

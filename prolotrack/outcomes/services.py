@@ -272,7 +272,15 @@ def administration_complete(
         channel=_channel(actor, channel),
         client_address=client_address if actor is None else None,
     )
+    _refresh_suggestions(locked.patient_id)
     return locked
+
+
+def _refresh_suggestions(patient_id: int) -> None:
+    """New scores: store what the next-step rules now propose for the patient's courses."""
+    from prolotrack.assessment.refresh import suggestions_refresh_patient_id
+
+    suggestions_refresh_patient_id(patient_id)
 
 
 def _authorise(actor: Actor | None, administration: Administration) -> None:
@@ -334,6 +342,7 @@ def scores_recompute(*, instrument_code: str | None = None) -> int:
                 target=administration,
                 detail={"version": result.version},
             )
+            _refresh_suggestions(administration.patient_id)
             changed += 1
     return changed
 

@@ -83,6 +83,13 @@ def _notify_if_newly_serious(event: AdverseEvent, *, was_serious: bool) -> None:
         serious_event_notify.enqueue(event_id=event.id)
 
 
+def _refresh_suggestions(event: AdverseEvent) -> None:
+    """A serious event holds the course: store what the next-step rules now propose."""
+    from prolotrack.assessment.refresh import suggestions_refresh_patient_id
+
+    suggestions_refresh_patient_id(event.patient_id)
+
+
 @transaction.atomic
 def adverse_event_record(
     *,
@@ -131,6 +138,7 @@ def adverse_event_record(
     record_create(event)
     _audit(actor, "adverse_event.record", event, serious=event.is_serious, grade=event.grade)
     _notify_if_newly_serious(event, was_serious=False)
+    _refresh_suggestions(event)
     return event
 
 
@@ -228,6 +236,7 @@ def adverse_event_confirm(
     record_update(locked, changes=values, expected_version=expected_version)
     _audit(actor, "adverse_event.confirm", locked, serious=locked.is_serious, grade=locked.grade)
     _notify_if_newly_serious(locked, was_serious=False)
+    _refresh_suggestions(locked)
     return locked
 
 
@@ -248,6 +257,7 @@ def adverse_event_update(
     changed = record_update(locked, changes=values, expected_version=expected_version)
     if changed:
         _audit(actor, "adverse_event.update", locked, fields=changed)
+        _refresh_suggestions(locked)
     _notify_if_newly_serious(locked, was_serious=was_serious)
     return locked
 

@@ -167,6 +167,7 @@ def _course_create(
         protocol=course.protocol_code,
     )
     _plan_questionnaires(actor, course)
+    _refresh_suggestions(course)
     return course
 
 
@@ -223,6 +224,13 @@ def _plan_questionnaires(actor: Actor, course: Course) -> None:
     administrations_plan(actor=actor, course=course)
 
 
+def _refresh_suggestions(course: Course) -> None:
+    """The course's facts changed: store what the next-step rules now propose."""
+    from prolotrack.assessment.refresh import suggestions_refresh_patient_id
+
+    suggestions_refresh_patient_id(course.patient_id)
+
+
 @transaction.atomic
 def course_update(
     *, actor: Actor, course: Course, expected_version: int | None, **changes: Any
@@ -266,6 +274,8 @@ def course_update(
         from prolotrack.outcomes.services import administrations_refresh
 
         administrations_refresh(today=timezone.localdate(), course_id=locked.id)
+    if changed:
+        _refresh_suggestions(locked)
     return locked
 
 
@@ -307,6 +317,7 @@ def session_schedule(
         _record_departures(actor, locked, session, found, deviation_reason)
     _audit(actor, "session.create", session, locked.patient_id)
     _plan_questionnaires(actor, locked)
+    _refresh_suggestions(locked)
     return session
 
 
@@ -352,6 +363,8 @@ def session_update(
         _audit(actor, "session.update", locked, course.patient_id, fields=changed)
     if {"scheduled_at", "status"} & set(changed):
         _plan_questionnaires(actor, course)
+    if "status" in changed:
+        _refresh_suggestions(course)
     return locked
 
 

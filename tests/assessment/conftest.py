@@ -1,7 +1,9 @@
 """Hand-built score histories: a course with done sessions and completed questionnaires.
 
 Rows are created directly (not through the questionnaire pages) so that each test states the
-exact scores it is about; the selectors read them as they read real ones.
+exact scores it is about; the selectors read them as they read real ones. Like the services
+they stand in for, both end by storing what the next-step rules propose
+(`assessment.refresh.suggestions_refresh`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from prolotrack.assessment.refresh import suggestions_refresh
 from prolotrack.clinics.models import User
 from prolotrack.outcomes.models import Administration, AdministrationStatus, Score
 from prolotrack.patients.models import Patient
@@ -52,6 +55,7 @@ def make_course(
             clinician=clinician if is_done else None,
             status=SessionStatus.DONE if is_done else SessionStatus.SCHEDULED,
         )
+    suggestions_refresh(patient=patient)
     return course
 
 
@@ -86,4 +90,5 @@ def add_scores(
             definition_version="test",
             computed_at=at(day),
         )
+    suggestions_refresh(patient=course.patient)
     return administration

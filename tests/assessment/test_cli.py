@@ -77,3 +77,34 @@ def test_set_clinic_suggestion_rules_and_reset(migrated, tmp_path):
     reset = migrated("suggestions", "set", "demo-a", "--default")
     assert reset.returncode == 0, reset.stderr
     assert "prolotrack-suggestions-2026-11-r1" in reset.stdout
+
+
+def test_refresh_restores_missing_suggestions_of_one_clinic(migrated, tmp_path):
+    assert migrated("demo", "--patients", "12").returncode == 0
+    db_path = tmp_path / "data" / "prolotrack.sqlite3"
+
+    def suggestions(slug: str) -> set[tuple[int, str, str]]:
+        with sqlite3.connect(db_path) as db:
+            rows = db.execute(
+                "SELECT s.course_id, s.basis, s.rule_code FROM assessment_suggestion s "
+                "JOIN clinics_clinic c ON c.id = s.clinic_id WHERE c.slug = ?",
+                (slug,),
+            )
+            return set(rows.fetchall())
+
+    loaded = {slug: suggestions(slug) for slug in ("demo-a", "demo-b")}
+    assert all(loaded.values())  # the demo loader stored what the rules propose
+    with sqlite3.connect(db_path) as db:  # as if an older release had stored only some
+        db.execute("DELETE FROM assessment_suggestion")
+
+    result = migrated("suggestions", "refresh", "--clinic", "demo-a")
+
+    assert result.returncode == 0, result.stderr
+    assert "Suggestions refreshed for 12 patients." in result.stdout
+    assert suggestions("demo-a") == loaded["demo-a"]
+    assert suggestions("demo-b") == set()  # another clinic: untouched
+    unknown = migrated("suggestions", "refresh", "--clinic", "no-such-clinic")
+    assert unknown.returncode == 2
+    everyone = migrated("suggestions", "refresh")
+    assert everyone.returncode == 0, everyone.stderr
+    assert suggestions("demo-b") == loaded["demo-b"]

@@ -109,8 +109,10 @@ def test_no_improvement_after_two_sessions_suggests_review_once(patient_a, clini
     assert suggestion.after_session == course.sessions.filter(status="done").last()
     assert suggestion.thresholds_version == knee.thresholds_version
     assert suggestion.rules_version == "prolotrack-suggestions-2026-11-r1"
-    right_knee(patient_a, clinician_a)  # read again: nothing new stored
-    assert Suggestion.objects.filter(course=course).count() == 1
+    stored = Suggestion.objects.filter(course=course).count()
+    right_knee(patient_a, clinician_a)  # a read stores nothing
+    assert Suggestion.objects.filter(course=course).count() == stored
+    assert Suggestion.objects.filter(course=course, superseded_at__isnull=True).count() == 1
 
 
 def test_a_new_questionnaire_supersedes_an_undecided_suggestion(patient_a, clinician_a):

@@ -17,6 +17,7 @@ import re
 import pytest
 
 from prolotrack.assessment.models import Decision
+from prolotrack.assessment.refresh import suggestions_refresh
 from prolotrack.demo.services import demo_load, demo_password
 from prolotrack.domain.thresholds import change_for
 from prolotrack.knowledge.instruments import instrument_definitions
@@ -108,6 +109,8 @@ def trim_to_second_session(course: Course) -> None:
         Score.objects.filter(administration__in=gone).delete()
         gone.update(status=AdministrationStatus.CANCELLED)
     Course.objects.filter(pk=course.pk).update(status=CourseStatus.ACTIVE, stop_reason="")
+    # The rows were changed behind the services' back: do what they do after a change.
+    suggestions_refresh(patient=course.patient)
 
 
 def sign_in(page, base_url: str, username: str) -> None:

@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
+from prolotrack.assessment.models import Suggestion
 from prolotrack.clinics.models import Clinic, Membership, User
 from prolotrack.core.errors import ApplicationError
 from prolotrack.demo import services as demo
@@ -165,6 +166,7 @@ def test_same_seed_same_clinic_content(db):
     demo.demo_load(patients=15, seed=11, today=TODAY)
     first = snapshot()
     for model in (
+        Suggestion,
         AdverseEvent,
         Screening,
         DoseCheck,

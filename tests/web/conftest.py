@@ -12,7 +12,6 @@ from django.test import Client
 from django.utils import timezone
 
 from prolotrack.assessment.models import Decision, Suggestion
-from prolotrack.assessment.selectors import knee_assessments
 from prolotrack.clinics.models import User
 from prolotrack.followup.models import Examination, MedicationUse, Surgery
 from prolotrack.outcomes.models import AccessLink, Administration, OutboxMessage, Score
@@ -57,6 +56,8 @@ APPEND_ONLY_MODELS = (
     Decision,
     ClinicProtocol,
 )
+# Rows whose only change is a status time: ids with that time.
+STAMPED_MODELS = ((Suggestion, "superseded_at"),)
 
 
 def plan_course_due_now(patient: Patient, clinician: User, side: str = "left") -> Course:
@@ -114,9 +115,20 @@ class ClinicAObjects:
 
     @property
     def suggestion(self) -> Suggestion:
-        """The current next-step suggestion of `course` (stored when the course is assessed)."""
-        knee_assessments(actor=actor(self.clinician), patient=self.patient)
+        """The current next-step suggestion of `course` (stored when its facts changed)."""
         return Suggestion.objects.get(course=self.course, superseded_at__isnull=True)
+
+
+@pytest.fixture
+def non_responder_course(patient_a, clinician_a) -> Course:
+    """A second course of patient A (left knee): two sessions done, KOOS barely changed, so
+    the rules propose reviewing the plan."""
+    from tests.assessment.conftest import add_scores, make_course
+
+    course = make_course(patient_a, clinician_a, side="left", done=2)
+    add_scores(course, "KOOS", 0, {"pain": 50.0, "adl": 55.0})
+    add_scores(course, "KOOS", 35, {"pain": 53.0, "adl": 56.0})
+    return course
 
 
 @pytest.fixture
@@ -180,6 +192,8 @@ def snapshot() -> dict[str, Any]:
     }
     for model in APPEND_ONLY_MODELS:
         state[model.__name__] = sorted(model.objects.values_list("id", flat=True))
+    for stamped, stamp in STAMPED_MODELS:
+        state[stamped.__name__] = sorted(stamped.objects.values_list("id", stamp))
     return state
 
 

@@ -13,7 +13,7 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from prolotrack.outcomes.links import link_issue, link_token
 from prolotrack.patients.models import Patient
@@ -65,19 +65,28 @@ def test_the_patient_search_and_logout_need_the_token_too(objects_a):
     assert client.get(reverse("dashboard")).status_code == 200  # still signed in
 
 
-def test_get_routes_change_nothing(objects_a):
-    """No side effects on GET: every GET-able object page, opened by its clinician, leaves the
-    clinical rows as they were (audit rows are the only writes)."""
+def test_get_routes_change_nothing(objects_a, non_responder_course):
+    """No side effects on GET: every GET-able page without arguments and every object page,
+    opened by its clinician, leaves the clinical rows as they were (audit rows are the only
+    writes). The patient has a course whose suggestion is stored, so reading the chart, the
+    course and the report has something it could (wrongly) store again."""
     client = logged_in(objects_a.clinician)
     urls = {  # first: some test objects are made on first use
         name: _url(objects_a, name)
         for name, rule in MATRIX.items()
         if rule.kind == "object" and "GET" in rule.methods
     }
+    for name, rule in MATRIX.items():
+        if rule.kind in ("clinic", "login") and "GET" in rule.methods:
+            try:
+                urls[name] = reverse(name)
+            except NoReverseMatch:  # a catalogue page by code (protocols): no patient data
+                urls[name] = reverse(name, args=["rabago_2013"])
     before = snapshot()
     for name, url in urls.items():
         assert client.get(url).status_code < 500, name
     assert snapshot() == before
+    assert len(urls) > 40
 
 
 # --- Sessions ------------------------------------------------------------------------------
