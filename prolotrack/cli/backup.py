@@ -33,6 +33,14 @@ def backup(
     if not out.parent.is_dir():
         fail(f"the folder {out.parent} does not exist")
     vendor, path = _vendor()
+    from prolotrack.audit.services import audit_record
+
+    # A backup copies every patient's record: the export is audited, inside the copy too.
+    guarded(
+        lambda: audit_record(
+            actor=None, action="backup.create", channel="cli", detail={"file": out.name}
+        )
+    )
     if vendor == "sqlite":
         assert path is not None
         manifest = guarded(lambda: backups.sqlite_backup(path, out))

@@ -139,11 +139,14 @@ def manage(ctx: typer.Context) -> None:
 
 
 def permissions() -> None:
-    """Print the permission matrix (route x role) as Markdown, as docs/security.md shows it."""
+    """Print the permission matrix (route x role) and the command table as Markdown, as
+    docs/security.md shows them."""
     setup_django()
+    from prolotrack.cli.permissions import markdown as command_table
     from prolotrack.web.permissions import markdown
 
-    typer.echo(markdown(), nl=False)
+    typer.echo(markdown())
+    typer.echo(command_table(), nl=False)
 
 
 def register(app: typer.Typer) -> None:

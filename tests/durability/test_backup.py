@@ -56,6 +56,12 @@ def test_sqlite_backup_restores_into_a_fresh_data_dir_with_identical_checksums(
     source, out = demo_backup
     manifest = json.loads(backups.manifest_path(out).read_text())
     assert manifest["tables"]["patients_patient"]["rows"] == 15 + 5
+    with sqlite3.connect(out) as copy_db:  # the backup itself is audited, inside the copy
+        (action,) = copy_db.execute(
+            "SELECT action FROM audit_auditevent ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    copy_db.close()
+    assert action == "backup.create"
     target = tmp_path / "restored"
 
     restored = prolotrack(target, "restore", str(out))
