@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
@@ -15,6 +16,15 @@ class User(AbstractUser):
     is_demo = models.BooleanField(
         default=False, help_text="Created by the demo loader; exists in demo mode only."
     )
+
+    class Meta(AbstractUser.Meta):
+        constraints = [  # one person, one account: "Alice" and "alice" are the same name
+            models.UniqueConstraint(
+                Lower("username"),
+                name="clinics_user_username_ci_unique",
+                violation_error_message="This username is taken.",
+            )
+        ]
 
 
 class Role(models.TextChoices):

@@ -48,3 +48,12 @@ def test_new_passwords_are_argon2id_in_the_production_hasher_list():
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     encoded = Argon2PasswordHasher().encode("twelve chars", Argon2PasswordHasher().salt())
     assert encoded.startswith("argon2$argon2id$")
+
+
+def test_the_database_refuses_a_username_differing_only_in_case(db):
+    from django.db import IntegrityError, transaction
+
+    user_create(actor=None, username="carol", password=GOOD)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="CAROL")
+    assert User.objects.filter(username__iexact="carol").count() == 1
