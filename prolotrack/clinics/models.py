@@ -17,7 +17,9 @@ class User(AbstractUser):
         default=False, help_text="Created by the demo loader; exists in demo mode only."
     )
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
+        verbose_name = "user"
+        verbose_name_plural = "users"
         constraints = [  # one person, one account: "Alice" and "alice" are the same name
             models.UniqueConstraint(
                 Lower("username"),
