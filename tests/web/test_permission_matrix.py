@@ -150,7 +150,7 @@ def _emergency_state():
     return snapshot(), sorted(EmergencyAccess.objects.values_list("id", "ended_at"))
 
 
-def _emergency_send(client, method: str, url: str, body: dict):
+def _emergency_send(client, method: str, url: str, body: dict[str, str]):
     with transaction.atomic():
         response = client.get(url) if method == "GET" else client.post(url, body)
         transaction.set_rollback(True)
