@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
 
 from prolotrack.audit.models import AuditEvent
 from prolotrack.clinics.models import Clinic, Role
@@ -16,9 +20,11 @@ from prolotrack.emergency.services import (
     emergency_right_allow,
     emergency_right_revoke,
 )
+from prolotrack.outcomes.models import OutboxMessage
 from tests.conftest import actor, make_user
 from tests.emergency.conftest import REASON, activation, start
 from tests.web.conftest import logged_in
+from tests.web.test_form_fuzz import mutated
 
 ACTIVATE = "/emergency/"
 
@@ -214,3 +220,33 @@ def test_clinic_ids_in_the_body_cannot_pick_the_patient_elsewhere(patient_record
     body = activation(patient_record, clinic=str(Clinic().public_id))
     assert logged_in(breaker).post(ACTIVATE, body).status_code == 400
     assert not EmergencyAccess.objects.exists()
+
+
+def test_no_activation_input_gives_a_server_error(patient_record, breaker):
+    """Hypothesis mutates the accepted body (as tests/web/test_form_fuzz.py does for the
+    object pages): the page may refuse, never answer 500."""
+    client = logged_in(breaker)
+    body = activation(patient_record)
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        derandomize=True,
+    )
+    @given(data=mutated(body))
+    def check(data: dict[str, Any]) -> None:
+        with transaction.atomic():
+            response = client.post(ACTIVATE, data)
+            transaction.set_rollback(True)
+        assert response.status_code < 500, (data, response.status_code)
+
+    check()
+
+
+def test_a_demo_clinic_keeps_a_copy_in_its_outbox(patient_record, breaker, clinic_a, admins_a):
+    Clinic.objects.filter(pk=clinic_a.pk).update(is_demo=True)
+    start(breaker, patient_record)
+    copies = OutboxMessage.objects.filter(clinic=clinic_a)
+    assert sorted(copies.values_list("to", flat=True)) == admins_a
+    assert patient_record.mrn not in copies[0].body
