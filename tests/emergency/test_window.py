@@ -187,7 +187,8 @@ def test_the_clinic_admins_report_lists_the_access_and_its_views(
     response = logged_in(admin_a).get(reverse("emergency_report"))
     assert response.status_code == 200
     html = response.content.decode()
-    for shown in ("breaker-b", patient_record.family_name, patient_record.mrn, REASON):
+    shown_facts = ("breaker-b", "Clinic B (Clinician)", patient_record.family_name, REASON)
+    for shown in (*shown_facts, patient_record.mrn):
         assert shown in html, shown
     (row,) = response.context["rows"]
     assert row.access == started.access
