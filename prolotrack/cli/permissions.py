@@ -49,6 +49,9 @@ COMMANDS: dict[str, CommandRule] = {
     "suggestions set": _op("writes", "`suggestion_rules.set`, `suggestion.create`", "rules"),
     "suggestions refresh": _op("writes", "`suggestion.create`", "after an upgrade"),
     "audit verify": _op("reads", "`audit.verify`", "checks the hash chain"),
+    "emergency allow": _op("none", "`emergency.right_allow`", "break-glass right, `--by` an admin"),
+    "emergency revoke": _op("none", "`emergency.right_revoke`", "ends running grants too"),
+    "emergency list": _op("none", "—", "who holds the right"),
 }
 
 

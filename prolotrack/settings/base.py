@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "prolotrack.assessment",
     "prolotrack.web",
     "prolotrack.signin",
+    "prolotrack.emergency",
 ]
 
 MIDDLEWARE = [
@@ -241,3 +242,12 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Break-glass emergency access (prolotrack.emergency): how long a grant lasts unless the user
+# chooses otherwise, and the longest they may choose.
+PROLOTRACK_EMERGENCY_ACCESS_MINUTES = int(
+    os.environ.get("PROLOTRACK_EMERGENCY_ACCESS_MINUTES", "60")
+)
+PROLOTRACK_EMERGENCY_ACCESS_MAX_MINUTES = int(
+    os.environ.get("PROLOTRACK_EMERGENCY_ACCESS_MAX_MINUTES", "240")
+)

@@ -14,6 +14,12 @@ Route kinds:
 - `login`: any signed-in user (catalogue data or the user's own session, no patient data).
 - `token`: the patients' questionnaire link (`/q/<token>/`): a signed, expiring token, no account.
 - `public`: no sign-in (the sign-in page itself, the portal's thank-you page).
+- `privilege`: needs a right given to the user in advance, not a role in the page's clinic
+  (break-glass: `prolotrack emergency allow`); the role columns say which roles may hold it.
+  403 for everyone without it.
+- `grant`: the URL carries the opaque id of a grant owned by a user, not by a clinic (an
+  emergency access): only that user, while it runs (403 after); 404 for everyone else,
+  whatever their role or clinic.
 
 `prolotrack permissions` prints the table as Markdown; docs/security.md includes that output and
 a test checks it is current.
@@ -33,13 +39,15 @@ from prolotrack.clinics.access import (
     SESSION_DOCUMENT_ROLES,
 )
 from prolotrack.clinics.models import Role
+from prolotrack.emergency.selectors import REPORT_ROLES as EMERGENCY_REPORT_ROLES
+from prolotrack.emergency.services import EMERGENCY_ROLES
 from prolotrack.safety.clinic_protocols import EDIT_ROLES as PROTOCOL_EDIT_ROLES
 from prolotrack.safety.doses import OVERRIDE_ROLES as DOSE_OVERRIDE_ROLES
 from prolotrack.safety.events import EVENT_CONFIRM_ROLES, EVENT_UPDATE_ROLES
 from prolotrack.safety.screening import OVERRIDE_ROLES as SCREENING_OVERRIDE_ROLES
 from prolotrack.web.views.audit import AUDIT_REPORT_ROLES, DISCLOSURE_READ_ROLES
 
-Kind = Literal["object", "clinic", "login", "token", "public"]
+Kind = Literal["object", "clinic", "login", "token", "public", "privilege", "grant"]
 Method = Literal["GET", "POST"]
 ALL_ROLES: tuple[str, ...] = tuple(Role.values)
 NOBODY: frozenset[str] = frozenset()
@@ -171,6 +179,21 @@ MATRIX: dict[str, Rule] = {
     "clinic_protocol_detail": _object("one version and its history", GET=CLINICAL_READ_ROLES),
     "clinic_protocol_edit": _object(
         "saves a new version; audited", GET=PROTOCOL_EDIT_ROLES, POST=PROTOCOL_EDIT_ROLES
+    ),
+    # Break-glass emergency access to another clinic's patient (issue 6 item 3).
+    "emergency_activate": Rule(
+        "privilege",
+        {"GET": EMERGENCY_ROLES, "POST": EMERGENCY_ROLES},
+        "only users given emergency access in advance; MRN and birth date in the POST body",
+    ),
+    "emergency_chart": Rule(
+        "grant",
+        {"GET": EMERGENCY_ROLES},
+        "the grant's own user while it runs (403 after); audited as emergency.view",
+    ),
+    "emergency_end": Rule("grant", {"POST": EMERGENCY_ROLES}, "ends one's own grant early"),
+    "emergency_report": _clinic(
+        "who opened the clinic's patients, why, and each view", GET=EMERGENCY_REPORT_ROLES
     ),
     # Form helpers (catalogue data only).
     "injection_approach": Rule("login", note="site catalogue lookup"),

@@ -8,6 +8,7 @@ from prolotrack.web.views import (
     auth,
     clinical,
     dashboard,
+    emergency,
     followup,
     partials,
     patients,
@@ -188,6 +189,12 @@ urlpatterns = [
         protocols.clinic_protocol_edit,
         name="clinic_protocol_edit",
     ),
+    # Break-glass emergency access (issue 6 item 3): activation by right holders, the chart of
+    # one's own running grant (by its opaque id), ending it, and the clinic admins' report.
+    path("emergency/", emergency.emergency_activate, name="emergency_activate"),
+    path("emergency/report/", emergency.emergency_report, name="emergency_report"),
+    path("emergency/<uuid:access_id>/", emergency.emergency_chart, name="emergency_chart"),
+    path("emergency/<uuid:access_id>/end/", emergency.emergency_end, name="emergency_end"),
     path("htmx/injection-approach/", partials.injection_approach, name="injection_approach"),
     path("htmx/condition-codes/", partials.condition_codes, name="condition_codes"),
     # The patients' home questionnaire pages: no login, a signed token instead of an id.

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from prolotrack.emergency.selectors import emergency_panel
 from prolotrack.web.actors import actor_for
 from prolotrack.web.errors import page
 from prolotrack.web.reads import dashboard_for
@@ -14,5 +15,7 @@ from prolotrack.web.reads import dashboard_for
 @page("GET")
 def dashboard(request: HttpRequest) -> HttpResponse:
     # "Today" is the UTC day until sessions are shown in each clinic's time zone.
-    summary = dashboard_for(actor=actor_for(request), today=timezone.now().date())
-    return render(request, "web/dashboard.html", {"summary": summary})
+    actor = actor_for(request)
+    summary = dashboard_for(actor=actor, today=timezone.now().date())
+    context = {"summary": summary, "emergency": emergency_panel(user=actor.user)}
+    return render(request, "web/dashboard.html", context)
