@@ -74,7 +74,7 @@ def audit_actions(user, prefix: str = "auth.2fa") -> list[tuple[str, str]]:
     )
 
 
-def redirected_to(response, target: str) -> bool:
+def redirected_to(response, target: str):
     return response.status_code == 302 and response["Location"].startswith(target)
 
 
@@ -247,11 +247,12 @@ def test_wrong_codes_throttle_the_device_even_for_the_right_code(db, clinician_a
         assert redirected_to(client.post(VERIFY, {"code": code_for(device)}), "/")
     assert verified(client)
     events = AuditEvent.objects.filter(user=clinician_a, action="auth.2fa_failed")
-    assert [(e.outcome, e.detail["reason"]) for e in events.order_by("sequence")] == [
+    ordered = list(events.order_by("sequence"))
+    assert [(e.outcome, e.detail["reason"]) for e in ordered] == [
         *[("failed", "wrong_code")] * 5,
         ("denied", "throttled"),
     ]
-    assert events.order_by("sequence").last().detail["consecutive_failures"] == 5
+    assert ordered[-1].detail["consecutive_failures"] == 5
 
 
 def test_a_recovery_code_works_once(db, clinician_a):
