@@ -56,8 +56,8 @@ def safe_next(request: HttpRequest) -> str:
 
 def qr_code_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as an inline SVG drawn here (no script, no external image)."""
-    svg = segno.make(device.config_url, error="m").svg_inline(
-        scale=5, title="QR code for your authenticator app", border=2
+    svg = segno.make_qr(device.config_url, error="m").svg_inline(
+        scale=5, light="#fff", title="QR code for your authenticator app"
     )
     return mark_safe(svg)  # noqa: S308 (segno's own markup: paths only, no user text)
 
