@@ -90,9 +90,10 @@ def register() -> None:
 
     thresholds.register(app)
     audit.register(app)
-    from prolotrack.cli import emergency
+    from prolotrack.cli import emergency, users
 
     emergency.register(app)
+    users.register(app)
 
 
 def run() -> None:

@@ -52,6 +52,9 @@ COMMANDS: dict[str, CommandRule] = {
     "emergency allow": _op("none", "`emergency.right_allow`", "break-glass right, `--by` an admin"),
     "emergency revoke": _op("none", "`emergency.right_revoke`", "ends running grants too"),
     "emergency list": _op("none", "—", "who holds the right"),
+    "users reset-2fa": _op(
+        "none", "`auth.2fa_reset`", "removes a lost authenticator; ends sessions"
+    ),
 }
 
 

@@ -4,6 +4,7 @@ Environment variables:
 - PROLOTRACK_DATA_DIR: where the SQLite database and other state live (default ./var).
 - DATABASE_URL: postgres://... switches to PostgreSQL; unset means SQLite in the data dir.
 - PROLOTRACK_SECRET_KEY, PROLOTRACK_ALLOWED_HOSTS (comma separated), PROLOTRACK_ENV.
+- PROLOTRACK_REQUIRE_2FA=1: every account must use two-factor sign-in (always on in production).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "prolotrack.clinics",
     "prolotrack.patients",
     "prolotrack.treatment",
@@ -58,11 +62,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "prolotrack.signin.middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "prolotrack.web.middleware.NoStoreForAuthenticatedMiddleware",
+    # After OTPMiddleware (which marks a verified session) and after the header middleware, so
+    # its redirects carry the CSP and no-store headers too.
+    "prolotrack.signin.two_factor_gate.TwoFactorMiddleware",
     # Last, so it turns a lockout flagged by the backend into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -200,6 +208,17 @@ PROLOTRACK_SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
 # The last-request time is saved at most once a minute (a session write per request otherwise).
 PROLOTRACK_SESSION_ACTIVITY_RESOLUTION_SECONDS = 60
 SESSION_ENGINE = "django.contrib.sessions.backends.db"  # sessions_end needs them in the database
+
+# Two-factor authentication (django-otp; prolotrack/signin/two_factor.py). With
+# PROLOTRACK_REQUIRE_2FA=1 every account must set up an authenticator before any page;
+# otherwise it is optional, but an account that has one must use it at every sign-in.
+# Production settings always require it.
+PROLOTRACK_REQUIRE_2FA = os.environ.get("PROLOTRACK_REQUIRE_2FA", "") == "1"
+OTP_TOTP_ISSUER = "ProloTrack"
+# Wrong codes lock the device for 1, 2, 4, 8 ... seconds after 1, 2, 3, 4 ... failures.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -22,3 +22,5 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Every account signs in with a password and an authenticator code (ASVS 6.3.2; ONC (d)(13)).
+PROLOTRACK_REQUIRE_2FA = True

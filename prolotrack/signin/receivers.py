@@ -19,6 +19,8 @@ from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import User
 from prolotrack.core.actor import Actor
 from prolotrack.signin.sessions import LAST_SEEN, SIGNED_IN_AT, sessions_end
+from prolotrack.signin.two_factor import has_authenticator
+from prolotrack.signin.two_factor_gate import ENROLLED
 
 USERNAME_LIMIT = 150
 
@@ -75,6 +77,8 @@ def on_logged_in(sender: object, request: HttpRequest, user: User, **_: Any) -> 
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
+    # Whether the second step is due, noted once here instead of queried on every request.
+    request.session[ENROLLED] = has_authenticator(user)
 
 
 def on_logged_out(sender: object, request: HttpRequest, user: User | None, **_: Any) -> None:

@@ -80,6 +80,11 @@ MATRIX: dict[str, Rule] = {
     "login": Rule("public", note="sign-in form"),
     "logout": Rule("login", note="POST only"),
     "session_keepalive": Rule("login", note="POST only; resets the idle clock"),
+    # Two-factor authentication: the user's own authenticator and recovery codes.
+    "two_factor_overview": Rule("login", note="the user's own two-factor status"),
+    "two_factor_setup": Rule("login", note="enrol an authenticator; shows the key once"),
+    "two_factor_verify": Rule("login", note="second sign-in step; the only page until verified"),
+    "two_factor_recovery_codes": Rule("login", note="new recovery codes for a current code"),
     # Lists and dashboards: what each role sees depends on its clinics.
     "dashboard": _clinic("everyone signed in; patient lists only for staff", GET=EVERYONE),
     "patient_list": _clinic(

@@ -19,12 +19,22 @@ from prolotrack.web.views import (
     safety_session,
     session_map,
     treatment,
+    two_factor,
 )
 
 urlpatterns = [
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
     path("session/keep-alive/", auth.keepalive, name="session_keepalive"),
+    # Two-factor authentication: the user's own device, and the second step of sign-in.
+    path("account/two-factor/", two_factor.two_factor_overview, name="two_factor_overview"),
+    path("account/two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/verify/", two_factor.two_factor_verify, name="two_factor_verify"),
+    path(
+        "account/two-factor/recovery-codes/",
+        two_factor.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
     path("", dashboard.dashboard, name="dashboard"),
     path("patients/", patients.patient_list, name="patient_list"),
     path("patients/new/", patients.patient_create, name="patient_create"),
