@@ -225,3 +225,15 @@ def test_the_dashboard_links_a_running_grant_without_naming_the_patient(patient_
     assert patient_record.family_name not in html
     started.client.post(started.end_url)
     assert started.chart_url not in started.client.get("/").content.decode()
+
+
+def test_emergency_access_is_listed_among_the_patients_disclosures(patient_record, breaker):
+    started = start(breaker, patient_record)
+    assert started.client.get(started.chart_url).status_code == 200
+    own_admin = make_user("disclosure-admin", patient_record.clinic, Role.CLINIC_ADMIN)
+    url = reverse("patient_disclosures", kwargs={"patient_id": patient_record.public_id})
+    page = logged_in(own_admin).get(url)
+    assert page.status_code == 200
+    listed = [(row.action, row.username) for row in page.context["events"]]
+    assert ("emergency.activate", breaker.username) in listed
+    assert ("emergency.view", breaker.username) in listed
