@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "prolotrack.assessment",
     "prolotrack.web",
     "prolotrack.signin",
+    "prolotrack.api",
 ]
 
 MIDDLEWARE = [
