@@ -139,11 +139,15 @@ def manage(ctx: typer.Context) -> None:
 
 
 def permissions() -> None:
-    """Print the permission matrix (route x role) as Markdown, as docs/security.md shows it."""
+    """Print the permission matrices (pages, then API routes) as Markdown, as docs/security.md
+    shows them."""
     setup_django()
+    from prolotrack.api.permissions import markdown as api_markdown
     from prolotrack.web.permissions import markdown
 
     typer.echo(markdown(), nl=False)
+    typer.echo()
+    typer.echo(api_markdown(), nl=False)
 
 
 def register(app: typer.Typer) -> None:

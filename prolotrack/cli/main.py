@@ -90,6 +90,9 @@ def register() -> None:
 
     thresholds.register(app)
     audit.register(app)
+    from prolotrack.cli import api_tokens
+
+    api_tokens.register(app)
 
 
 def run() -> None:
