@@ -48,7 +48,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-COMMON = {401: Error, 403: Error, 404: Error, 422: Error}
+COMMON = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 class PageQuery(Strict):
@@ -175,7 +175,7 @@ def patient_get(request: HttpRequest, patient_id: str, response: HttpResponse) -
 
 @api.patch(
     "/patients/{patient_id}",
-    response={200: PatientOut, 409: PatientConflict, 400: Error, **COMMON},
+    response={200: PatientOut, 409: PatientConflict, **COMMON},
     url_name="api_patient",
 )
 def patient_patch(
@@ -225,7 +225,7 @@ def adverse_event_get(request: HttpRequest, event_id: str, response: HttpRespons
 
 @api.patch(
     "/adverse-events/{event_id}",
-    response={200: AdverseEventOut, 409: AdverseEventConflict, 400: Error, **COMMON},
+    response={200: AdverseEventOut, 409: AdverseEventConflict, **COMMON},
     url_name="api_adverse_event",
 )
 def adverse_event_patch(
