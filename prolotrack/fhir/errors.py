@@ -39,6 +39,13 @@ def fhir_response(resource: dict[str, Any], *, status: int = 200) -> HttpRespons
     )
 
 
+def printable(text: str, limit: int = 300) -> str:
+    """Text that may echo client input, made safe for an OperationOutcome string: printable
+    characters only (others as U+FFFD), bounded, never empty."""
+    cleaned = "".join(c if c.isprintable() else "\ufffd" for c in text[:limit]).strip()
+    return cleaned or "?"
+
+
 def outcome_response(
     status: int,
     issues: list[tuple[str, str, list[str]]],
@@ -46,19 +53,19 @@ def outcome_response(
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     """Issues as (code, diagnostics, expression); severity is always `error`."""
-    outcome = OperationOutcome.model_validate(
-        {
-            "resourceType": "OperationOutcome",
-            "issue": [
-                {
-                    "severity": "error",
-                    "code": code,
-                    "diagnostics": diagnostics,
-                    **({"expression": expression} if expression else {}),
-                }
-                for code, diagnostics, expression in issues
-            ],
+    issue_list = []
+    for code, diagnostics, expression in issues:
+        issue: dict[str, Any] = {
+            "severity": "error",
+            "code": code,
+            "diagnostics": printable(diagnostics),
         }
+        paths = [printable(path, 100) for path in expression if path.strip()]
+        if paths:
+            issue["expression"] = paths
+        issue_list.append(issue)
+    outcome = OperationOutcome.model_validate(
+        {"resourceType": "OperationOutcome", "issue": issue_list}
     )
     response = HttpResponse(outcome.model_dump_json(exclude_none=True), status=status)
     response["Content-Type"] = FHIR_JSON

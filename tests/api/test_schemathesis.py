@@ -19,8 +19,8 @@ from tests.api.schemathesis_support import (
     FUZZ_SETTINGS,
     WSGI,
     aim_at_real_ids,
-    plain,
     keep_database_connection,
+    plain,
 )
 from tests.conftest import actor
 
