@@ -139,8 +139,8 @@ def send(client: TokenClient, method: str, name: str, objects: Objects):
         elif name == "api_adverse_event":
             response = client.request(method, url, {"version": objects.event.version, "notes": "M"})
         else:
-            body = {"version": objects.patient.version, "family_name": "Matrix"}
-            response = client.request(method, url, body)
+            changes = {"version": objects.patient.version, "family_name": "Matrix"}
+            response = client.request(method, url, changes)
         transaction.set_rollback(True)
     return response
 

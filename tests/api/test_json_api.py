@@ -51,7 +51,7 @@ def test_patients_are_paged_and_only_the_tokens_clinic(
         assert client.get("/api/v1/patients", bad).status_code == 422, bad
     listed = AuditEvent.objects.filter(action="patient.list", channel="api")
     assert listed.count() == 2
-    assert listed.first().detail["results"] == 3
+    assert listed[0].detail["results"] == 3
 
 
 def test_search_by_name_or_mrn_in_the_body(clinician_a, clinic_a, patient_a, patient_b):

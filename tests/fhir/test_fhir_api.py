@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def put(client: TokenClient, patient, resource, if_match: str | None = None, **e
     return client.put(url(patient), body, content_type=FHIR_JSON, headers=headers, **extra)
 
 
-def outcome(response, status: int, code: str) -> dict:
+def outcome(response, status: int, code: str) -> Any:
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith(FHIR_JSON)
     body = response.json()
@@ -127,7 +128,7 @@ def test_malformed_or_wrong_resources_are_400(clinician, patient_a, body, status
 
 def test_invalid_and_incomplete_patients(clinician, patient_a):
     good = clinician.get(url(patient_a)).json()
-    cases = [
+    cases: list[tuple[dict[str, Any], int, str]] = [
         ({"birthDate": "not-a-date"}, 400, "structure"),
         ({"unknownElement": 1}, 400, "structure"),
         ({"id": "another-id"}, 400, "invalid"),
@@ -168,7 +169,7 @@ def test_a_read_token_cannot_put(clinician_a, clinic_a, patient_a):
     assert "insufficient_scope" in response["WWW-Authenticate"]
 
 
-def form(client: TokenClient, path: str, data: dict):
+def form(client: TokenClient, path: str, data: dict[str, Any]):
     from urllib.parse import urlencode
 
     return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded")

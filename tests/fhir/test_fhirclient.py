@@ -36,7 +36,9 @@ def test_fhirclient_reads_a_patient_and_respects_etags(server, patient_a, patien
     patient.name[0].given = ["Ada"]
     with pytest.raises(requests.HTTPError) as refused:
         patient.update(server)
-    assert refused.value.response.status_code == 428
+    response = refused.value.response
+    assert response is not None
+    assert response.status_code == 428
 
     server.session.headers["If-Match"] = 'W/"1"'
     patient.update(server)
@@ -47,8 +49,10 @@ def test_fhirclient_reads_a_patient_and_respects_etags(server, patient_a, patien
     patient.name[0].given = ["Grace"]
     with pytest.raises(requests.HTTPError) as stale:
         patient.update(server)
-    assert stale.value.response.status_code == 412
-    problem = OperationOutcome(stale.value.response.json())
+    stale_response = stale.value.response
+    assert stale_response is not None
+    assert stale_response.status_code == 412
+    problem = OperationOutcome(stale_response.json())
     assert problem.issue[0].code == "conflict"
     del server.session.headers["If-Match"]
 
