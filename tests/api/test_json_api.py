@@ -273,3 +273,17 @@ def test_the_prefix_alone_is_no_credential(clinic_a, db):
     raw = issue(user, clinic_a)
     assert TokenClient(raw[:12]).get("/api/v1/patients").status_code == 401
     assert TokenClient(raw).get("/api/v1/patients").status_code == 200
+
+
+def test_the_schemas_choices_are_the_models_choices():
+    from typing import get_args
+
+    from prolotrack.api import schemas
+    from prolotrack.patients.models import KneesOfInterest, Sex
+    from prolotrack.safety.models import ActionTaken, EventOutcome, Relatedness
+
+    assert set(get_args(schemas.Sex)) == set(Sex.values)
+    assert set(get_args(schemas.Knees)) == set(KneesOfInterest.values)
+    assert set(get_args(schemas.Relatedness)) == set(Relatedness.values)
+    assert set(get_args(schemas.EventOutcome)) == set(EventOutcome.values)
+    assert set(get_args(schemas.ActionTaken)) == {"", *ActionTaken.values}
