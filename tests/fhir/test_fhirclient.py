@@ -3,6 +3,9 @@ and parses our Patient, searches, and updates only with the version it read."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 import pytest
 import requests
 from fhirclient.models.operationoutcome import OperationOutcome
@@ -13,10 +16,13 @@ from tests.api.conftest import issue
 
 
 @pytest.fixture
-def server(live_server, transactional_db, clinician_a, clinic_a) -> FHIRServer:
+def server(live_server, transactional_db, clinician_a, clinic_a) -> Iterator[FHIRServer]:
     fhir = FHIRServer(None, base_uri=f"{live_server.url}/fhir/r4/")
     fhir.session.headers["Authorization"] = f"Bearer {issue(clinician_a, clinic_a)}"
-    return fhir
+    yield fhir
+    # Closing the keep-alive connection ends the server's handler thread and its database
+    # connection, so PostgreSQL can drop the test database afterwards.
+    fhir.session.close()
 
 
 def test_fhirclient_reads_a_patient_and_respects_etags(server, patient_a, patient_b):
