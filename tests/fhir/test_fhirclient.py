@@ -3,7 +3,6 @@ and parses our Patient, searches, and updates only with the version it read."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
