@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -82,6 +83,12 @@ def install(api: NinjaAPI) -> None:
         location = ["body", error.field] if error.field else ["body"]
         item = {"loc": location, "msg": error.message, "type": "value_error"}
         return api.create_response(request, {"detail": [item]}, status=422)
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, error: RequestDataTooBig) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": "The request body is too large."}, status=413
+        )
 
     @api.exception_handler(DjangoValidationError)
     def invalid(request: HttpRequest, error: DjangoValidationError) -> HttpResponse:

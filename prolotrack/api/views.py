@@ -48,7 +48,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-COMMON = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+COMMON = {400: Error, 401: Error, 403: Error, 404: Error, 413: Error, 422: Error}
 
 
 class PageQuery(Strict):

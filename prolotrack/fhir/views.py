@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -99,6 +100,8 @@ def fhir_endpoint(*methods: str, public: bool = False) -> Callable[[Handler], Ha
                 return handler(request, request.auth, **kwargs)  # type: ignore[attr-defined]
             except (FhirError, ApplicationError, DjangoValidationError) as error:
                 return _translate(request, error)
+            except RequestDataTooBig:
+                return outcome_response(413, [("too-costly", "The request body is too large.", [])])
 
         return view
 
@@ -122,7 +125,7 @@ def openapi(request: HttpRequest) -> HttpResponse:
 def _read_json(request: HttpRequest) -> Any:
     try:
         return json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise FhirError(400, "structure", "The body is not valid JSON.") from None
 
 

@@ -166,8 +166,14 @@ def test_version_is_required_and_bounded(clinician_a, clinic_a, patient_a):
     assert client.patch(patient_url(patient_a), {"given_name": "Eve"}).status_code == 422
     assert client.patch(patient_url(patient_a), {"version": 0}).status_code == 422
     assert client.patch(patient_url(patient_a), {"version": 2**40}).status_code == 422
-    response = client.patch(patient_url(patient_a), "{not json", content_type="application/json")
-    assert response.status_code == 400
+    for body, status in (
+        ("{not json", 400),
+        ("[" * 100_000 + "]" * 100_000, 400),
+        ('{"a": "' + "x" * 3_000_000 + '"}', 413),
+    ):
+        response = client.patch(patient_url(patient_a), body, content_type="application/json")
+        assert response.status_code == status
+        assert "detail" in response.json()
 
 
 def test_a_read_scope_cannot_write(clinician_a, clinic_a, patient_a):

@@ -116,6 +116,8 @@ def test_update_replaces_telecom_and_keeps_server_fields(clinician, patient_a, c
 
 BROKEN = [
     ("{not json", 400, "structure"),
+    ("[" * 100_000 + "]" * 100_000, 400, "structure"),
+    ('{"resourceType": "Patient", "name": "' + "x" * 3_000_000 + '"}', 413, "too-costly"),
     ("[]", 400, "structure"),
     (json.dumps({"resourceType": "Observation", "status": "final"}), 400, "structure"),
 ]
