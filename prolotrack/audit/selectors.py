@@ -20,7 +20,8 @@ from prolotrack.domain.csv_cells import neutralise
 from prolotrack.patients.models import Patient
 
 # Actions that hand a patient's data to someone outside the record: exports, prints, FHIR
-# reads, and another clinic's staff opening the record through emergency access. Audit actions (audit.view, audit.export) are the clinic's own oversight, not
+# reads, and another clinic's staff opening the record through emergency access. Audit
+# actions (audit.view, audit.export) are the clinic's own oversight, not
 # disclosures. A disclosure that includes several patients records one event per patient
 # (`audit.services.audit_disclosure`), so each patient's accounting lists it.
 DISCLOSURE_SUFFIXES = (".export", ".print", ".pdf")

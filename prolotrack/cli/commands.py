@@ -139,13 +139,15 @@ def manage(ctx: typer.Context) -> None:
 
 
 def permissions() -> None:
-    """Print the permission matrix (route x role) and the command table as Markdown, as
-    docs/security.md shows them."""
+    """Print the permission matrices (pages, then API routes) and the command table as
+    Markdown, as docs/security.md shows them."""
     setup_django()
+    from prolotrack.api.permissions import markdown as api_markdown
     from prolotrack.cli.permissions import markdown as command_table
     from prolotrack.web.permissions import markdown
 
     typer.echo(markdown())
+    typer.echo(api_markdown())
     typer.echo(command_table(), nl=False)
 
 

@@ -90,8 +90,9 @@ def register() -> None:
 
     thresholds.register(app)
     audit.register(app)
-    from prolotrack.cli import emergency, users
+    from prolotrack.cli import api_tokens, emergency, users
 
+    api_tokens.register(app)
     emergency.register(app)
     users.register(app)
 

@@ -52,6 +52,9 @@ COMMANDS: dict[str, CommandRule] = {
     "emergency allow": _op("none", "`emergency.right_allow`", "break-glass right, `--by` an admin"),
     "emergency revoke": _op("none", "`emergency.right_revoke`", "ends running grants too"),
     "emergency list": _op("none", "—", "who holds the right"),
+    "api-token create": _op("none", "`api_token.create`", "shown once; stored as SHA-256"),
+    "api-token revoke": _op("none", "`api_token.revoke`", "by prefix"),
+    "api-token list": _op("none", "—", "prefixes, scopes, expiry; never the token"),
     "users reset-2fa": _op(
         "none", "`auth.2fa_reset`", "removes a lost authenticator; ends sessions"
     ),

@@ -91,7 +91,10 @@ def patient_update(
     unknown = set(changes) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
         raise TypeError(f"Unknown patient fields: {sorted(unknown)}")
-    locked = Patient.objects.select_for_update().get(id=patient.id)
+    # FOR NO KEY UPDATE: an audit row written meanwhile (a read of this patient) checks its
+    # foreign key with FOR KEY SHARE, which FOR UPDATE would block while that reader holds the
+    # audit chain's lock, and this update then waits for the chain: a deadlock on PostgreSQL.
+    locked = Patient.objects.select_for_update(no_key=True).get(id=patient.id)
     if "mrn" in changes and _mrn_taken(locked.clinic, changes["mrn"], exclude_id=locked.id):
         raise ApplicationError("A patient with this record number already exists.", field="mrn")
     if "knees" in changes:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "prolotrack.web",
     "prolotrack.signin",
     "prolotrack.emergency",
+    "prolotrack.api",
 ]
 
 MIDDLEWARE = [

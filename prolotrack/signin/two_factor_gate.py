@@ -27,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from prolotrack.signin.sessions import sessions_end
 from prolotrack.signin.two_factor import has_authenticator, two_factor_required
+from prolotrack.web.middleware import TOKEN_PATHS
 
 # Session key: True when the signed-in user has a confirmed authenticator.
 ENROLLED = "signin.two_factor_enrolled"
@@ -73,6 +74,8 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(TOKEN_PATHS):  # bearer tokens only; a cookie is no credential
+            return self.get_response(request)
         pending = session_pending(request)
         if not pending:
             return self.get_response(request)
