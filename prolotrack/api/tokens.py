@@ -108,7 +108,7 @@ def api_token_create(
 
 @transaction.atomic
 def api_token_revoke(*, actor: Actor | None, prefix: str) -> ApiToken:
-    token = ApiToken.objects.select_for_update().filter(prefix=prefix.strip()).first()
+    token = ApiToken.objects.select_for_update(no_key=True).filter(prefix=prefix.strip()).first()
     if token is None:
         raise NotFound("No API token with this prefix.")
     if token.revoked_at is not None:

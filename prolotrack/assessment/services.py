@@ -289,7 +289,7 @@ def decision_record(
     Deciding otherwise needs the alternative and the reason (validation error otherwise).
     """
     require_role(actor.user, suggestion.clinic_id, DECIDE_ROLES)
-    locked = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    locked = Suggestion.objects.select_for_update(no_key=True).get(pk=suggestion.pk)
     if Decision.objects.filter(suggestion=locked).exists():
         raise Conflict("This suggestion has already been decided. Reload the page to see it.")
     if locked.superseded_at is not None:

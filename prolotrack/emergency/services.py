@@ -80,7 +80,7 @@ def emergency_right_allow(*, actor: Actor | None, user: User) -> EmergencyAccess
 def emergency_right_revoke(*, actor: Actor | None, user: User) -> EmergencyAccessRight:
     """Take the right away; grants still running stop working at once (the chart checks it)."""
     right = (
-        EmergencyAccessRight.objects.select_for_update()
+        EmergencyAccessRight.objects.select_for_update(no_key=True)
         .filter(user=user, revoked_at__isnull=True)
         .first()
     )
@@ -194,7 +194,7 @@ def _start(
 @transaction.atomic
 def emergency_access_end(*, actor: Actor, access: EmergencyAccess) -> EmergencyAccess:
     """The user closes their own grant before it expires."""
-    locked = EmergencyAccess.objects.select_for_update().get(id=access.id)
+    locked = EmergencyAccess.objects.select_for_update(no_key=True).get(id=access.id)
     if locked.user_id != actor.user.id:
         raise AccessDenied("This is not your emergency access.")
     if locked.closed_because(timezone.now()):

@@ -63,7 +63,7 @@ def _known(changes: dict[str, Any], fields: tuple[str, ...]) -> None:
 
 
 def _locked(record: RecordT) -> RecordT:
-    return type(record).objects.select_for_update().get(id=record.pk)  # type: ignore[attr-defined,no-any-return]
+    return type(record).objects.select_for_update(no_key=True).get(id=record.pk)  # type: ignore[attr-defined,no-any-return]
 
 
 def _corrected(

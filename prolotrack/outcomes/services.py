@@ -203,7 +203,7 @@ def _lock_and_merge(
 
     An answer of None clears that item, so a patient can take an answer back.
     """
-    locked = Administration.objects.select_for_update().get(id=administration.id)
+    locked = Administration.objects.select_for_update(no_key=True).get(id=administration.id)
     _authorise(actor, locked)
     _require_open(locked)
     merged = {**locked.answers, **validate_answers(locked.instrument_code, answers)}

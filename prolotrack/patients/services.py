@@ -188,7 +188,9 @@ def condition_update(
 ) -> KneeCondition:
     require_role(actor.user, condition.clinic_id, CLINICAL_WRITE_ROLES)
     locked = (
-        KneeCondition.objects.select_for_update().select_related("patient").get(id=condition.id)
+        KneeCondition.objects.select_for_update(no_key=True)
+        .select_related("patient")
+        .get(id=condition.id)
     )
     changed = record_update(locked, changes=changes, expected_version=expected_version)
     if changed:
@@ -212,7 +214,7 @@ def history_update(
     if unknown:
         raise TypeError(f"Unknown history fields: {sorted(unknown)}")
     locked = (
-        MedicalHistory.objects.select_for_update()
+        MedicalHistory.objects.select_for_update(no_key=True)
         .select_related("patient")
         .get(patient_id=patient.id)
     )

@@ -132,7 +132,7 @@ def protocol_edit(*, actor: Actor, copy: ClinicProtocol, document: str) -> Clini
     try:
         with transaction.atomic():
             newest = (
-                ClinicProtocol.objects.select_for_update()
+                ClinicProtocol.objects.select_for_update(no_key=True)
                 .filter(clinic_id=copy.clinic_id, code=copy.code)
                 .order_by("-version")
                 .first()

@@ -31,7 +31,9 @@ def clinic_settings_update(
     """Change the clinic's settings (clinic admins); None leaves a value as it is, and a blank
     aftercare text returns to the shipped default."""
     require_role(actor.user, clinic.id, SETTINGS_ROLES)
-    found = ClinicSettings.objects.select_for_update().get(id=clinic_settings_for(clinic.id).id)
+    found = ClinicSettings.objects.select_for_update(no_key=True).get(
+        id=clinic_settings_for(clinic.id).id
+    )
     changed = []
     if weight_max_age_days is not None and weight_max_age_days != found.weight_max_age_days:
         found.weight_max_age_days = weight_max_age_days

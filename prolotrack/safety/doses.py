@@ -201,7 +201,7 @@ def dose_check(*, session: Session) -> DoseCheck:
     Call inside the transaction of the change that prompted it. When the numbers an override
     was given for change, the override no longer holds and is cleared (audited).
     """
-    check = DoseCheck.objects.select_for_update().filter(session_id=session.id).first()
+    check = DoseCheck.objects.select_for_update(no_key=True).filter(session_id=session.id).first()
     if check is None:
         check = DoseCheck(clinic_id=session.clinic_id, session=session)
     numbers = asdict(
@@ -232,7 +232,9 @@ def _filled(check: DoseCheck, numbers: dict[str, Any]) -> DoseCheck:
 
 def _lock_open_session(actor: Actor, session: Session, roles: frozenset[str]) -> Session:
     require_role(actor.user, session.clinic_id, roles)
-    locked = Session.objects.select_for_update().select_related("course").get(id=session.id)
+    locked = (
+        Session.objects.select_for_update(no_key=True).select_related("course").get(id=session.id)
+    )
     if locked.status != SessionStatus.SCHEDULED:
         raise ApplicationError("The dose check is changed before a session, while it is scheduled.")
     return locked

@@ -217,7 +217,11 @@ def _changes(event: AdverseEvent, changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _locked(event: AdverseEvent) -> AdverseEvent:
-    return AdverseEvent.objects.select_for_update().select_related("course").get(id=event.id)
+    return (
+        AdverseEvent.objects.select_for_update(no_key=True)
+        .select_related("course")
+        .get(id=event.id)
+    )
 
 
 @transaction.atomic

@@ -80,7 +80,7 @@ def _history(session: Session) -> dict[str, object]:
 def _lock_open_session(actor: Actor, session: Session, roles: frozenset[str]) -> Session:
     require_role(actor.user, session.clinic_id, roles)
     locked = (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(no_key=True)
         .select_related("course", "course__patient", "clinic")
         .get(id=session.id)
     )
@@ -169,7 +169,7 @@ def screening_answer(
     answer so that other questions block clears an earlier override.
     """
     locked = _lock_open_session(actor, session, SESSION_DOCUMENT_ROLES)
-    screening = Screening.objects.select_for_update().filter(session=locked).first()
+    screening = Screening.objects.select_for_update(no_key=True).filter(session=locked).first()
     if screening is None:
         raise ApplicationError("Start the screening first.")
     merged = {**screening.answers, **_checked_answers(answers)}
@@ -212,7 +212,7 @@ def screening_override(*, actor: Actor, session: Session, reason: str) -> Screen
 def screening_refresh(session: Session) -> Screening | None:
     """Recompute the stored result for the session's current plan (injections may have been
     recorded since); call inside the caller's transaction. None when not started."""
-    screening = Screening.objects.select_for_update().filter(session=session).first()
+    screening = Screening.objects.select_for_update(no_key=True).filter(session=session).first()
     if screening is None:
         return None
     was_overridden = screening.is_overridden

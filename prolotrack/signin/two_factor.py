@@ -119,7 +119,9 @@ def two_factor_verify(*, actor: Actor, code: str, purpose: str = "sign_in") -> V
     code = normalised(code)
     method = "totp" if is_totp_code(code) else "recovery"
     model: type[TOTPDevice] | type[StaticDevice] = TOTPDevice if method == "totp" else StaticDevice
-    device = model.objects.select_for_update().filter(user=actor.user, confirmed=True).first()
+    device = (
+        model.objects.select_for_update(no_key=True).filter(user=actor.user, confirmed=True).first()
+    )
     if device is None or (method == "recovery" and purpose != "sign_in"):
         verification = Verification(None, method, "no_device" if device is None else "wrong_code")
         _audit_failure(actor, verification, purpose, 0)
@@ -162,7 +164,7 @@ def totp_enrol(*, actor: Actor, device_id: int, code: str) -> Enrolment:
     """Confirm the pending authenticator with a code from it; issue the recovery codes."""
     user = actor.user
     device = (
-        TOTPDevice.objects.select_for_update()
+        TOTPDevice.objects.select_for_update(no_key=True)
         .filter(pk=device_id, user=user, confirmed=False)
         .first()
     )

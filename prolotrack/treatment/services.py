@@ -238,7 +238,9 @@ def course_update(
     """Edit a course; stopping it cancels its sessions that are still scheduled."""
     require_role(actor.user, course.clinic_id, CLINICAL_WRITE_ROLES)
     _reject_unknown(changes, COURSE_FIELDS)
-    locked = Course.objects.select_for_update().select_related("patient").get(id=course.id)
+    locked = (
+        Course.objects.select_for_update(no_key=True).select_related("patient").get(id=course.id)
+    )
     new_status = changes.get("status", locked.status)
     if new_status != locked.status and new_status not in COURSE_TRANSITIONS[locked.status]:
         raise ApplicationError(
@@ -255,7 +257,9 @@ def course_update(
     changed = record_update(locked, changes=changes, expected_version=expected_version)
     cancelled = 0
     if "status" in changed and locked.status == CourseStatus.STOPPED:
-        for session in locked.sessions.select_for_update().filter(status=SessionStatus.SCHEDULED):
+        for session in locked.sessions.select_for_update(no_key=True).filter(
+            status=SessionStatus.SCHEDULED
+        ):
             _check_injected_status(session, SessionStatus.CANCELLED)
             record_update(
                 session, changes={"status": SessionStatus.CANCELLED}, expected_version=None
@@ -300,7 +304,7 @@ def session_schedule(
     """Add a session; on a protocol course, a session the protocol does not have needs a
     `deviation_reason` (an optional protocol session does not)."""
     require_role(actor.user, course.clinic_id, CLINICAL_WRITE_ROLES)
-    locked = Course.objects.select_for_update().get(id=course.id)
+    locked = Course.objects.select_for_update(no_key=True).get(id=course.id)
     if locked.status in (CourseStatus.STOPPED, CourseStatus.COMPLETED):
         raise ApplicationError("Sessions cannot be added to a finished course.")
     chosen = protocol_plan.course_protocol(locked)
@@ -338,7 +342,9 @@ def session_update(
     """
     require_role(actor.user, session.clinic_id, SESSION_DOCUMENT_ROLES)
     _reject_unknown(changes, SESSION_FIELDS)
-    locked = Session.objects.select_for_update().select_related("course").get(id=session.id)
+    locked = (
+        Session.objects.select_for_update(no_key=True).select_related("course").get(id=session.id)
+    )
     if "clinician" in changes and changes["clinician"] != locked.clinician:
         _check_clinician(changes["clinician"], locked.clinic_id)
     old_status = locked.status
@@ -396,7 +402,9 @@ def injection_add(
     """
     require_role(actor.user, session.clinic_id, SESSION_DOCUMENT_ROLES)
     _reject_unknown(fields, INJECTION_FIELDS)
-    locked = Session.objects.select_for_update().select_related("course").get(id=session.id)
+    locked = (
+        Session.objects.select_for_update(no_key=True).select_related("course").get(id=session.id)
+    )
     injection = record_create(Injection(clinic_id=locked.clinic_id, session=locked, **fields))
     if locked.course.protocol_code:
         found = protocol_plan.injection_departures(
@@ -421,7 +429,9 @@ def injection_update(
     require_role(actor.user, injection.clinic_id, SESSION_DOCUMENT_ROLES)
     _reject_unknown(changes, INJECTION_FIELDS)
     locked = (
-        Injection.objects.select_for_update().select_related("session__course").get(id=injection.id)
+        Injection.objects.select_for_update(no_key=True)
+        .select_related("session__course")
+        .get(id=injection.id)
     )
     session = locked.session
     planned = session.planned_syringes if session.course.protocol_code else []
