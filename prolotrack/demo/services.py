@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from prolotrack.assessment.refresh import suggestions_refresh_many
+from prolotrack.assessment.refresh import suggestions_refresh
 from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import Clinic, Role, User
 from prolotrack.clinics.services import clinic_create, membership_grant, user_create
@@ -146,7 +146,6 @@ def demo_load(
                 counts = [total + new for total, new in zip(counts, written, strict=True)]
                 if progress is not None:
                     progress(len(chunk))
-        suggestions_refresh_many()
         audit_record(
             actor=None,
             action="demo.load",
@@ -283,6 +282,8 @@ def _write_chunk(
     )
     _write_questionnaires(clinic, courses, [course for _, course in planned], plan)
     _write_safety(clinic, clinicians, patients, cohort, courses, planned, sessions, visits)
+    for patient in patients:  # what the services would have stored as the facts arrived
+        suggestions_refresh(patient=patient)
     return len(patients), len(courses), len(sessions), len(injections)
 
 
