@@ -12,13 +12,12 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 from django_tasks import task
 
 from prolotrack.audit.services import audit_record
 from prolotrack.emergency.models import EmergencyAccess
-from prolotrack.outcomes.models import OutboxMessage
+from prolotrack.outcomes.mail import mail_send
 from prolotrack.safety.tasks import clinic_admin_addresses
 
 logger = logging.getLogger(__name__)
@@ -52,11 +51,7 @@ def emergency_access_notify(access_id: int) -> int:
     sent = 0
     try:
         for address in recipients:
-            send_mail(SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [address])
-            if access.clinic.is_demo:
-                OutboxMessage.objects.create(
-                    clinic=access.clinic, to=address, subject=SUBJECT, body=body
-                )
+            mail_send(clinic=access.clinic, to=address, subject=SUBJECT, body=body)
             sent += 1
     except (smtplib.SMTPException, OSError) as error:
         logger.warning(

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -16,11 +15,11 @@ from prolotrack.audit.services import audit_record
 from prolotrack.clinics.access import CLINICAL_WRITE_ROLES, require_role
 from prolotrack.core.actor import Actor
 from prolotrack.core.errors import ApplicationError, NotFound
+from prolotrack.outcomes.mail import mail_send
 from prolotrack.outcomes.models import (
     AccessLink,
     Administration,
     AdministrationStatus,
-    OutboxMessage,
 )
 
 SALT = "prolotrack.outcomes.access-link"
@@ -114,17 +113,13 @@ def link_email(link: AccessLink, *, kind: str) -> None:
     if not patient.email:
         raise ApplicationError("The patient has no email address.")
     subject, body = _message(link, kind=kind)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [patient.email])
+    mail_send(clinic=link.clinic, to=patient.email, subject=subject, body=body)
     now = timezone.now()
     if kind == "invitation":
         AccessLink.objects.filter(id=link.id).update(invited_at=now)
     else:
         AccessLink.objects.filter(id=link.id).update(
             reminders_sent=link.reminders_sent + 1, last_reminded_at=now
-        )
-    if link.clinic.is_demo:
-        OutboxMessage.objects.create(
-            clinic=link.clinic, to=patient.email, subject=subject, body=body
         )
     audit_record(
         actor=None,

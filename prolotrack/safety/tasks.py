@@ -10,14 +10,13 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.utils import timezone
 from django_tasks import task
 
 from prolotrack.audit.services import audit_record
 from prolotrack.clinics.models import Membership, Role
 from prolotrack.knowledge.adverse_events import adverse_event_catalogue
-from prolotrack.outcomes.models import OutboxMessage
+from prolotrack.outcomes.mail import mail_send
 from prolotrack.safety.models import AdverseEvent
 
 logger = logging.getLogger(__name__)
@@ -65,11 +64,7 @@ def serious_event_notify(event_id: int) -> int:
     sent = 0
     try:
         for address in recipients:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
-            if event.clinic.is_demo:
-                OutboxMessage.objects.create(
-                    clinic=event.clinic, to=address, subject=subject, body=body
-                )
+            mail_send(clinic=event.clinic, to=address, subject=subject, body=body)
             sent += 1
     except (smtplib.SMTPException, OSError) as error:
         logger.warning(
