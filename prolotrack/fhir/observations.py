@@ -17,12 +17,12 @@ from fhir.resources.R4B.observation import Observation
 
 from prolotrack.api.access import authorize
 from prolotrack.api.tokens import TokenContext
-from prolotrack.audit.services import audit_disclosure, audit_record
+from prolotrack.audit.services import audit_record
 from prolotrack.clinics.access import access_scoped, parse_public_id
 from prolotrack.core.errors import NotFound
 from prolotrack.fhir.errors import FhirError
 from prolotrack.fhir.mappers import instant
-from prolotrack.fhir.search import check_values, paging_of
+from prolotrack.fhir.search import check_values, paging_of, search_page
 from prolotrack.outcomes.models import Administration, Score
 
 LOINC = "http://loinc.org"
@@ -147,25 +147,7 @@ def observation_search(
     for value in params.get("code", []):
         found = found.filter(_code_matches(value))
     found = found.order_by("administration__completed_at", "administration_id", "scale")
-    with transaction.atomic():
-        total = found.count()
-        scores = list(found[paging.offset : paging.offset + paging.count])
-        detail = {"results": total, "returned": len(scores), "token": context.token.prefix}
-        if scores:
-            audit_disclosure(
-                actor=context.actor,
-                action="fhir.search",
-                clinic_id=context.clinic.id,
-                patient_ids=[s.patient_id for s in scores],
-                detail=detail,
-            )
-        else:
-            audit_record(
-                actor=context.actor,
-                action="fhir.search",
-                clinic_id=context.clinic.id,
-                detail=detail,
-            )
+    scores, total = search_page(context, found, paging, lambda score: score.patient_id)
     return [observation_resource(score) for score in scores], total
 
 

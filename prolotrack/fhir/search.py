@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
 
 from prolotrack.api.tokens import TokenContext
+from prolotrack.audit.services import audit_disclosure, audit_record
 from prolotrack.clinics.access import parse_public_id
 from prolotrack.core.errors import NotFound
 from prolotrack.fhir.errors import FhirError
@@ -23,6 +26,7 @@ from prolotrack.fhir.mappers import GENDERS, mrn_system
 from prolotrack.patients.models import Patient
 from prolotrack.patients.selectors import patients_for
 
+Row = TypeVar("Row", bound=models.Model)
 IDENTIFYING = frozenset({"name", "family", "given", "identifier", "birthdate"})
 NON_IDENTIFYING = frozenset({"_id", "gender"})
 PAGING = frozenset({"_count", "_offset", "_format"})
@@ -56,6 +60,36 @@ def paging_of(params: Mapping[str, Sequence[str]]) -> Paging:
         count=_number(params.get("_count", []), "_count", 0, MAX_COUNT, 20),
         offset=_number(params.get("_offset", []), "_offset", 0, MAX_OFFSET, 0),
     )
+
+
+def search_page(
+    context: TokenContext,
+    found: QuerySet[Row],
+    paging: Paging,
+    patient_id_of: Callable[[Row], int],
+) -> tuple[list[Row], int]:
+    """One page of a search and its total, audited as `fhir.search`: a disclosure of each
+    patient on the page, or one event with no patient when the page is empty."""
+    with transaction.atomic():
+        total = found.count()
+        rows = list(found[paging.offset : paging.offset + paging.count])
+        detail = {"results": total, "returned": len(rows), "token": context.token.prefix}
+        if rows:
+            audit_disclosure(
+                actor=context.actor,
+                action="fhir.search",
+                clinic_id=context.clinic.id,
+                patient_ids=[patient_id_of(row) for row in rows],
+                detail=detail,
+            )
+        else:
+            audit_record(
+                actor=context.actor,
+                action="fhir.search",
+                clinic_id=context.clinic.id,
+                detail=detail,
+            )
+    return rows, total
 
 
 def check_values(params: Mapping[str, Sequence[str]]) -> None:

@@ -21,16 +21,17 @@ from django.views.decorators.csrf import csrf_exempt
 from prolotrack.api.access import ScopeMissing, access_patient_for, require_grant
 from prolotrack.api.auth import authenticate_request
 from prolotrack.api.errors import REALM, audit_refusal
+from prolotrack.api.selectors import patient_read
 from prolotrack.api.tokens import AuthenticationFailed, TokenContext
 from prolotrack.audit.models import Outcome
-from prolotrack.audit.services import audit_disclosure, audit_record
+from prolotrack.audit.services import audit_record
 from prolotrack.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from prolotrack.fhir import observations
 from prolotrack.fhir.capability import capability_statement
 from prolotrack.fhir.errors import FhirError, error_response, fhir_response, outcome_response
 from prolotrack.fhir.mappers import issues_of, patient_changes, patient_resource
 from prolotrack.fhir.openapi import openapi_document
-from prolotrack.fhir.search import paging_of, patient_search
+from prolotrack.fhir.search import paging_of, patient_search, search_page
 from prolotrack.patients.models import Patient
 from prolotrack.patients.services import patient_update
 
@@ -139,16 +140,9 @@ def _with_etag(response: HttpResponse, patient: Patient) -> HttpResponse:
 def patient(request: HttpRequest, context: TokenContext, resource_id: str) -> HttpResponse:
     if request.method == "PUT":
         return _patient_update(request, context, resource_id)
-    found = access_patient_for(context, resource_id, "fhir_patient", "GET")
-    with transaction.atomic():
-        audit_record(
-            actor=context.actor,
-            action="fhir.read",
-            clinic_id=found.clinic_id,
-            patient_id=found.id,
-            target=found,
-            detail={"token": context.token.prefix},
-        )
+    found = patient_read(
+        context, access_patient_for(context, resource_id, "fhir_patient", "GET"), action="fhir.read"
+    )
     return _with_etag(fhir_response(patient_resource(found)), found)
 
 
@@ -243,25 +237,7 @@ def _patient_bundle(
     require_grant(context, route, request.method or "GET")
     paging = paging_of(params)
     found = patient_search(context, params, identifying=identifying)
-    with transaction.atomic():
-        total = found.count()
-        patients = list(found[paging.offset : paging.offset + paging.count])
-        detail = {"results": total, "returned": len(patients), "token": context.token.prefix}
-        if patients:
-            audit_disclosure(
-                actor=context.actor,
-                action="fhir.search",
-                clinic_id=context.clinic.id,
-                patient_ids=[p.id for p in patients],
-                detail=detail,
-            )
-        else:
-            audit_record(
-                actor=context.actor,
-                action="fhir.search",
-                clinic_id=context.clinic.id,
-                detail=detail,
-            )
+    patients, total = search_page(context, found, paging, lambda patient: patient.id)
     # The self link repeats only non-identifying parameters.
     shown = "" if identifying else (f"?{request.GET.urlencode()}" if request.GET else "")
     return _bundle(
