@@ -40,12 +40,12 @@ def suggestions_refresh_many(
 
     `progress(done, total)` is called after each patient.
     """
-    patients = Patient.objects.filter(courses__isnull=False)  # suggestions belong to courses
+    with_courses = Patient.objects.filter(courses__isnull=False)  # suggestions belong to courses
     if clinic_id is not None:
-        patients = patients.filter(clinic_id=clinic_id)
-    ids = list(patients.values_list("id", flat=True).distinct().order_by("id"))
-    for done, patient in enumerate(Patient.objects.filter(id__in=ids).order_by("id"), 1):
+        with_courses = with_courses.filter(clinic_id=clinic_id)
+    patients = list(with_courses.distinct().order_by("id"))
+    for done, patient in enumerate(patients, 1):
         suggestions_refresh(patient=patient)
         if progress is not None:
-            progress(done, len(ids))
-    return len(ids)
+            progress(done, len(patients))
+    return len(patients)
