@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
 
 from prolotrack.audit.models import AuditEvent
 from prolotrack.clinics.models import Clinic, Role
@@ -24,7 +20,7 @@ from prolotrack.outcomes.models import OutboxMessage
 from tests.conftest import actor, make_user
 from tests.emergency.conftest import REASON, activation, start
 from tests.web.conftest import logged_in
-from tests.web.test_form_fuzz import mutated
+from tests.web.test_form_fuzz import assert_no_server_error
 
 ACTIVATE = "/emergency/"
 
@@ -225,23 +221,7 @@ def test_clinic_ids_in_the_body_cannot_pick_the_patient_elsewhere(patient_record
 def test_no_activation_input_gives_a_server_error(patient_record, breaker):
     """Hypothesis mutates the accepted body (as tests/web/test_form_fuzz.py does for the
     object pages): the page may refuse, never answer 500."""
-    client = logged_in(breaker)
-    body = activation(patient_record)
-
-    @settings(
-        max_examples=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-        derandomize=True,
-    )
-    @given(data=mutated(body))
-    def check(data: dict[str, Any]) -> None:
-        with transaction.atomic():
-            response = client.post(ACTIVATE, data)
-            transaction.set_rollback(True)
-        assert response.status_code < 500, (data, response.status_code)
-
-    check()
+    assert_no_server_error(logged_in(breaker), ACTIVATE, activation(patient_record), examples=25)
 
 
 def test_a_demo_clinic_keeps_a_copy_in_its_outbox(patient_record, breaker, clinic_a, admins_a):
